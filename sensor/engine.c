@@ -1,0 +1,1065 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * engine.c: connections, direction, TCP reassembly, dissector dispatch,
+ * nDPI labelling and the observation sink.  See engine.h.
+ *
+ * Per packet the work is one hash lookup and a few counter updates; the
+ * graph sees a connection's counters only when they are pushed (flush,
+ * close, eviction).  Memory is bounded by max_conns, by reasm_bytes and
+ * ENGINE_OOO_SEGS per direction, and by the dissectors' fixed state.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "label.h"
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+enum cstate {
+	CS_NEW = 0,   /* no payload seen yet */
+	CS_OT,	      /* an OT dissector has it (maybe tentatively) */
+	CS_NDPI,      /* nDPI is labelling it */
+	CS_LABELLED   /* label final; nothing more to inspect */
+};
+
+struct ooo_seg {
+	struct ooo_seg *next;
+	uint32_t seq, len;
+	uint8_t data[];
+};
+
+struct tcp_dir {
+	uint32_t next;	   /* next expected sequence number */
+	uint8_t init;	   /* next is valid */
+	uint8_t fin;
+	uint8_t mac_done;  /* source MAC recorded for this direction */
+	uint8_t n_ooo;
+	uint32_t tail_len, tail_cap;
+	uint8_t *tail;	   /* bytes the dissector has not consumed yet */
+	struct ooo_seg *ooo; /* sorted by seq */
+	uint32_t ooo_bytes;
+};
+
+struct conn {
+	uint8_t cli[16], srv[16];
+	uint16_t cport, sport, vlan;
+	uint8_t l4;
+	uint8_t state;	  /* enum cstate */
+	uint8_t confirmed; /* the dissector emitted an observation */
+	uint8_t closed;
+	uint8_t probes;	  /* payloads probed */
+	uint8_t ndpi_pkts;
+	uint8_t srv_group; /* server address is broadcast/multicast */
+	uint16_t label;	  /* graph protocol id, 0 none yet */
+	const struct dissector *dis;
+	void *dstate;
+	struct label_flow *lf;
+	struct g_asset *ga, *gb; /* client and server assets, or NULL */
+	struct g_edge *edge;
+	uint64_t first_us, last_us;
+	uint64_t d_pkts, d_bytes; /* since the last push */
+	uint8_t counted;	  /* the edge counted this connection */
+	uint32_t src_id;
+	uint64_t frame;
+	struct tcp_dir td[2];
+	uint32_t hnext, lprev, lnext; /* index + 1; 0 = none */
+};
+
+struct engine {
+	struct engine_cfg cfg;
+	struct graph *g;
+	struct decoder *dec;
+	struct labeler *lab;
+	struct conn *conns; /* max_conns slots, touched lazily */
+	uint32_t *hash;
+	uint32_t hmask;
+	uint32_t n_used, free_head, n_fresh;
+	uint32_t lru_head, lru_tail; /* head = oldest */
+	uint32_t src_id;
+	int dlt;
+	uint64_t now_us, last_sweep_us;
+	struct engine_stats st;
+	/* the packet being handled, for the sink */
+	struct conn *cur;
+	uint64_t cur_frame;
+	struct obs_sink sink;
+};
+
+/* ---- observation sink --------------------------------------------------- */
+
+static const char *
+label_for_proto(int proto)
+{
+	/* CIP rides on EtherNet/IP: the flow's protocol is enip. */
+	return proto == OBS_P_CIP ? "enip" : obs_proto_name(proto);
+}
+
+static void
+conn_confirm(struct engine *e, struct conn *c, int proto)
+{
+	const char *name = label_for_proto(proto);
+
+	if (c->confirmed)
+		return;
+	c->confirmed = 1;
+	c->label = graph_proto_id(e->g, name);
+	if (c->ga != NULL)
+		graph_asset_name(e->g, c->ga, 0, name);
+	if (c->gb != NULL)
+		graph_asset_name(e->g, c->gb, 0, name);
+	if (c->lf != NULL) {
+		label_flow_free(c->lf);
+		c->lf = NULL;
+	}
+}
+
+static struct g_edge *
+conn_edge(struct engine *e, struct conn *c)
+{
+	if (c->edge == NULL && c->label != 0) {
+		c->edge = graph_edge(e->g, c->vlan, c->cli, c->srv, c->l4,
+		    c->sport, c->label);
+		if (c->edge != NULL && !c->counted) {
+			graph_edge_conn(c->edge);
+			c->counted = 1;
+		}
+	}
+	return c->edge;
+}
+
+static void
+sink_op(void *arg, const struct obs_op *o)
+{
+	struct engine *e = arg;
+	struct conn *c = e->cur;
+	struct g_edge *ed;
+
+	conn_confirm(e, c, o->proto);
+	/* S7comm-plus shares the S7 dissector: its flows are s7comm-plus. */
+	if (o->proto == OBS_P_S7COMM_PLUS && c->edge == NULL)
+		c->label = graph_proto_id(e->g, "s7comm-plus");
+	ed = conn_edge(e, c);
+	if (ed == NULL)
+		return;
+	if (!(o->flags & OBS_OP_RESPONSE))
+		e->st.ops++;
+	graph_edge_op(e->g, ed, o, e->now_us, e->src_id, e->cur_frame);
+}
+
+static void
+sink_role(void *arg, const struct obs_role *r)
+{
+	struct engine *e = arg;
+	struct conn *c = e->cur;
+	struct g_asset *a = r->side == OBS_SIDE_CLIENT ? c->ga : c->gb;
+	const char *n = obs_role_name(r->proto, r->role);
+
+	conn_confirm(e, c, r->proto);
+	if (a != NULL && n[0] != '\0')
+		graph_asset_name(e->g, a, 1, n);
+}
+
+static void
+sink_ident(void *arg, const struct obs_ident *id)
+{
+	struct engine *e = arg;
+	struct conn *c = e->cur;
+	struct g_asset *a = id->side == OBS_SIDE_CLIENT ? c->ga : c->gb;
+
+	conn_confirm(e, c, id->proto);
+	if (a != NULL)
+		graph_asset_ident(a, id, e->now_us);
+}
+
+static void
+sink_attr(void *arg, const struct obs_attr *at)
+{
+	struct engine *e = arg;
+	struct conn *c = e->cur;
+	struct g_edge *ed;
+
+	if (at->proto != OBS_P_NONE)
+		conn_confirm(e, c, at->proto);
+	if (at->proto == OBS_P_S7COMM_PLUS && c->edge == NULL)
+		c->label = graph_proto_id(e->g, "s7comm-plus");
+	ed = conn_edge(e, c);
+	if (ed != NULL)
+		graph_edge_attr(ed, at);
+}
+
+static void
+sink_anomaly(void *arg, const struct obs_anomaly *an)
+{
+	struct engine *e = arg;
+
+	(void)an;
+	e->st.anomalies++;
+}
+
+/* ---- connection table --------------------------------------------------- */
+
+static uint32_t
+conn_hash(uint16_t vlan, uint8_t l4, const uint8_t *a, uint16_t ap,
+    const uint8_t *b, uint16_t bp)
+{
+	/* Symmetric: both directions hash alike.  Mixing the two endpoint
+	 * hashes with + keeps it order-free; the final avalanche spreads a
+	 * scan's sequential addresses over the table. */
+	uint32_t ha = 2166136261u, hb = 2166136261u, h;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		ha = (ha ^ a[i]) * 16777619u;
+		hb = (hb ^ b[i]) * 16777619u;
+	}
+	ha = (ha ^ ap) * 16777619u;
+	hb = (hb ^ bp) * 16777619u;
+	h = ha + hb + vlan * 0x9e3779b1u + l4;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static inline struct conn *
+cat(struct engine *e, uint32_t idx1)
+{
+	return &e->conns[idx1 - 1];
+}
+
+static void
+lru_unlink(struct engine *e, struct conn *c)
+{
+	if (c->lprev)
+		cat(e, c->lprev)->lnext = c->lnext;
+	else
+		e->lru_head = c->lnext;
+	if (c->lnext)
+		cat(e, c->lnext)->lprev = c->lprev;
+	else
+		e->lru_tail = c->lprev;
+	c->lprev = c->lnext = 0;
+}
+
+static void
+lru_append(struct engine *e, struct conn *c, uint32_t idx1)
+{
+	c->lprev = e->lru_tail;
+	c->lnext = 0;
+	if (e->lru_tail)
+		cat(e, e->lru_tail)->lnext = idx1;
+	else
+		e->lru_head = idx1;
+	e->lru_tail = idx1;
+}
+
+static void
+tcp_dir_free(struct tcp_dir *t)
+{
+	struct ooo_seg *s, *n;
+
+	for (s = t->ooo; s != NULL; s = n) {
+		n = s->next;
+		free(s);
+	}
+	free(t->tail);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Decide the label of a connection that ends without one. */
+static void
+conn_final_label(struct engine *e, struct conn *c)
+{
+	char name[48];
+
+	if (c->label != 0)
+		return;
+	if (c->lf != NULL) {
+		label_giveup(e->lab, c->lf, name, sizeof(name));
+		label_flow_free(c->lf);
+		c->lf = NULL;
+	} else if (c->l4 == 1) {
+		snprintf(name, sizeof(name), "icmp");
+	} else if (c->l4 == 58) {
+		snprintf(name, sizeof(name), "icmpv6");
+	} else {
+		snprintf(name, sizeof(name), "unknown");
+	}
+	c->label = graph_proto_id(e->g, name);
+	c->state = CS_LABELLED;
+}
+
+/* Move the connection's counters into the graph. */
+static void
+conn_push(struct engine *e, struct conn *c, int final)
+{
+	struct g_edge *ed;
+
+	if (c->d_pkts == 0 && !final)
+		return;
+	if (c->label == 0) {
+		if (!final && c->state == CS_NDPI)
+			return; /* nDPI may still name it: wait */
+		conn_final_label(e, c);
+	}
+	ed = conn_edge(e, c);
+	if (ed != NULL && c->d_pkts != 0)
+		graph_edge_traffic(ed, c->first_us, c->last_us, c->d_pkts,
+		    c->d_bytes, c->src_id, c->frame);
+	if (c->ga != NULL && c->d_pkts != 0) {
+		graph_asset_traffic(c->ga, c->first_us, 0, 0);
+		graph_asset_traffic(c->ga, c->last_us, c->d_pkts, c->d_bytes);
+	}
+	if (c->gb != NULL && c->d_pkts != 0) {
+		graph_asset_traffic(c->gb, c->first_us, 0, 0);
+		graph_asset_traffic(c->gb, c->last_us, c->d_pkts, c->d_bytes);
+	}
+	c->d_pkts = c->d_bytes = 0;
+}
+
+static void
+conn_free(struct engine *e, struct conn *c)
+{
+	uint32_t idx1 = (uint32_t)(c - e->conns) + 1;
+	uint32_t h, *pp;
+
+	conn_push(e, c, 1);
+	h = conn_hash(c->vlan, c->l4, c->cli, c->cport, c->srv, c->sport) &
+	    e->hmask;
+	for (pp = &e->hash[h]; *pp != 0; pp = &cat(e, *pp)->hnext) {
+		if (*pp == idx1) {
+			*pp = c->hnext;
+			break;
+		}
+	}
+	lru_unlink(e, c);
+	tcp_dir_free(&c->td[0]);
+	tcp_dir_free(&c->td[1]);
+	free(c->dstate);
+	label_flow_free(c->lf);
+	memset(c, 0, sizeof(*c));
+	c->hnext = e->free_head;
+	e->free_head = idx1;
+	e->n_used--;
+}
+
+static uint32_t
+conn_timeout_us(const struct engine *e, const struct conn *c)
+{
+	if (c->closed)
+		return ENGINE_CLOSED_TIMEOUT_S * 1000000u;
+	if (c->l4 == 6)
+		return e->cfg.tcp_timeout_s * 1000000u;
+	return e->cfg.udp_timeout_s * 1000000u;
+}
+
+/* Expire idle connections, oldest first; runs once per second of
+ * packet time. */
+static void
+sweep(struct engine *e)
+{
+	int budget = 4096; /* bounded work per call */
+
+	while (e->lru_head != 0 && budget-- > 0) {
+		struct conn *c = cat(e, e->lru_head);
+
+		if (c->last_us + conn_timeout_us(e, c) > e->now_us)
+			break;
+		e->st.conns_timed_out++;
+		conn_free(e, c);
+	}
+}
+
+static struct conn *
+conn_alloc(struct engine *e)
+{
+	uint32_t idx1;
+
+	if (e->free_head != 0) {
+		idx1 = e->free_head;
+		e->free_head = cat(e, idx1)->hnext;
+	} else if (e->n_fresh < e->cfg.max_conns) {
+		idx1 = ++e->n_fresh;
+	} else {
+		/* Full: evict the least recently active. */
+		e->st.conns_evicted++;
+		conn_free(e, cat(e, e->lru_head));
+		idx1 = e->free_head;
+		e->free_head = cat(e, idx1)->hnext;
+	}
+	e->n_used++;
+	memset(cat(e, idx1), 0, sizeof(struct conn));
+	return cat(e, idx1);
+}
+
+static int
+well_known(uint16_t port)
+{
+	static const uint16_t ports[] = {502, 20000, 44818, 2222, 4840, 4843,
+	    2404, 47808, 1883, 8883, 5020, 48898, 34962, 34963, 34964, 1911,
+	    1962, 9600, 18245, 3389, 5900, 5901, 1433, 1521, 3306, 5432,
+	    8080, 8443, 161, 162, 0};
+	int i;
+
+	if (port != 0 && port < 1024)
+		return 1;
+	for (i = 0; ports[i] != 0; i++)
+		if (ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/* Is the packet's source the client?  For a new connection. */
+static int
+src_is_client(const struct pkt *p)
+{
+	if (p->l4 == 6 && (p->tcp_flags & TH_SYN))
+		return !(p->tcp_flags & TH_ACK);
+	if (well_known(p->dst_port) && !well_known(p->src_port))
+		return 1;
+	if (well_known(p->src_port) && !well_known(p->dst_port))
+		return 0;
+	if (well_known(p->src_port) && well_known(p->dst_port))
+		return p->src_port >= p->dst_port; /* lower port serves */
+	return 1; /* first seen */
+}
+
+static struct conn *
+conn_lookup(struct engine *e, const struct pkt *p, int *dir)
+{
+	uint32_t h, i;
+	struct conn *c;
+	uint16_t sp = p->src_port, dp = p->dst_port;
+
+	h = conn_hash(p->vlan, p->l4, p->src_ip, sp, p->dst_ip, dp) &
+	    e->hmask;
+	for (i = e->hash[h]; i != 0; i = c->hnext) {
+		c = cat(e, i);
+		if (c->l4 != p->l4 || c->vlan != p->vlan)
+			continue;
+		if (c->cport == sp && c->sport == dp &&
+		    memcmp(c->cli, p->src_ip, 16) == 0 &&
+		    memcmp(c->srv, p->dst_ip, 16) == 0) {
+			*dir = DIS_C2S;
+			goto hit;
+		}
+		if (c->cport == dp && c->sport == sp &&
+		    memcmp(c->cli, p->dst_ip, 16) == 0 &&
+		    memcmp(c->srv, p->src_ip, 16) == 0) {
+			*dir = DIS_S2C;
+			goto hit;
+		}
+	}
+	/* New connection. */
+	c = conn_alloc(e);
+	i = (uint32_t)(c - e->conns) + 1;
+	if (src_is_client(p)) {
+		memcpy(c->cli, p->src_ip, 16);
+		memcpy(c->srv, p->dst_ip, 16);
+		c->cport = sp;
+		c->sport = dp;
+		*dir = DIS_C2S;
+	} else {
+		memcpy(c->cli, p->dst_ip, 16);
+		memcpy(c->srv, p->src_ip, 16);
+		c->cport = dp;
+		c->sport = sp;
+		*dir = DIS_S2C;
+	}
+	c->vlan = p->vlan;
+	c->l4 = p->l4;
+	c->first_us = p->ts_us;
+	c->src_id = e->src_id;
+	c->frame = e->cur_frame;
+	/* Only unicast addresses are assets; a destination reached through
+	 * a group MAC (subnet-directed broadcast) is not one either. */
+	if (!decode_ip_is_group(c->cli) &&
+	    !(*dir == DIS_S2C && p->has_mac && (p->dst_mac[0] & 1)))
+		c->ga = graph_asset(e->g, c->vlan, c->cli);
+	if (!decode_ip_is_group(c->srv) &&
+	    !(*dir == DIS_C2S && p->has_mac && (p->dst_mac[0] & 1)))
+		c->gb = graph_asset(e->g, c->vlan, c->srv);
+	else
+		c->srv_group = 1;
+	c->hnext = e->hash[h];
+	e->hash[h] = i;
+	lru_append(e, c, i);
+	e->st.conns++;
+	return c;
+hit:
+	/* Most recently active goes to the tail. */
+	if (e->lru_tail != i) {
+		lru_unlink(e, c);
+		lru_append(e, c, i);
+	}
+	return c;
+}
+
+/* ---- dissector dispatch --------------------------------------------------- */
+
+static int
+dis_port_match(const struct dissector *d, const struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < 4 && d->ports[i] != 0; i++)
+		if (d->ports[i] == c->sport || d->ports[i] == c->cport)
+			return 1;
+	return 0;
+}
+
+/* Try the OT dissectors on a connection's payload.  Port-hinted ones
+ * first; any_port ones on every flow. */
+static void
+probe_conn(struct engine *e, struct conn *c, const uint8_t *p, uint32_t n,
+    int dir)
+{
+	const struct dissector *best = NULL;
+	int pass, i, r, best_r = PROBE_NO;
+
+	c->probes++;
+	for (pass = 0; pass < 2 && best_r != PROBE_YES; pass++) {
+		for (i = 0; dissectors[i] != NULL; i++) {
+			const struct dissector *d = dissectors[i];
+			int hinted = dis_port_match(d, c);
+
+			if ((pass == 0) != hinted)
+				continue;
+			if (!hinted && !d->any_port)
+				continue;
+			if ((c->l4 == 6 && !d->l4_tcp) ||
+			    (c->l4 == 17 && !d->l4_udp))
+				continue;
+			r = d->probe(p, n, dir);
+			if (r > best_r) {
+				best_r = r;
+				best = d;
+				if (r == PROBE_YES)
+					break;
+			}
+		}
+	}
+	if (best == NULL)
+		return;
+	/* MAYBE: take it tentatively only from a hinted port. */
+	if (best_r == PROBE_MAYBE && !dis_port_match(best, c))
+		return;
+	c->dstate = calloc(1, best->state_size ? best->state_size : 1);
+	if (c->dstate == NULL)
+		return;
+	c->dis = best;
+	c->state = CS_OT;
+}
+
+static void
+conn_drop_dissector(struct engine *e, struct conn *c)
+{
+	(void)e;
+	free(c->dstate);
+	c->dstate = NULL;
+	c->dis = NULL;
+	tcp_dir_free(&c->td[0]);
+	tcp_dir_free(&c->td[1]);
+	c->state = CS_NEW;
+}
+
+/* Run the dissector over buf; returns bytes consumed, or -1 when the
+ * dissector disowned the flow. */
+static long
+run_parse(struct engine *e, struct conn *c, int dir, const uint8_t *buf,
+    uint32_t len)
+{
+	struct dis_ctx ctx;
+	size_t off = 0, used;
+	enum dis_rc rc;
+	int rounds = 0;
+
+	ctx.dir = (uint8_t)dir;
+	ctx.l4 = c->l4;
+	ctx.multicast = c->srv_group;
+	ctx.src_port = dir == DIS_C2S ? c->cport : c->sport;
+	ctx.dst_port = dir == DIS_C2S ? c->sport : c->cport;
+	while (off < len && rounds++ < 100000) {
+		used = 0;
+		rc = c->dis->parse(c->dstate, &ctx, buf + off, len - off, &used,
+		    &e->sink);
+		if (used > len - off)
+			used = len - off; /* a dissector bug must not hurt us */
+		off += used;
+		if (rc == DIS_NOT_MINE) {
+			if (!c->confirmed)
+				return -1;
+			e->st.dis_malformed++;
+			c->dis->resync(c->dstate, dir);
+			return (long)len;
+		}
+		if (rc == DIS_NEED_MORE)
+			break;
+		if (rc == DIS_MALFORMED) {
+			e->st.dis_malformed++;
+			if (used == 0) {
+				c->dis->resync(c->dstate, dir);
+				return (long)len;
+			}
+		} else if (used == 0)
+			break;
+	}
+	return (long)off;
+}
+
+/* Append to the direction's tail buffer, bounded by reasm_bytes.  On
+ * overflow the held bytes are dropped and the dissector resynchronised.
+ * Returns 0, or -1 when the bytes could not be kept. */
+static int
+tail_append(struct engine *e, struct conn *c, int dir, const uint8_t *p,
+    uint32_t n)
+{
+	struct tcp_dir *t = &c->td[dir];
+
+	if ((uint64_t)t->tail_len + n > e->cfg.reasm_bytes) {
+		e->st.reasm_cap_hits++;
+		e->st.anomalies++;
+		t->tail_len = 0;
+		c->dis->resync(c->dstate, dir);
+		if (n > e->cfg.reasm_bytes)
+			return -1;
+	}
+	if (t->tail_len + n > t->tail_cap) {
+		uint32_t nc = t->tail_cap ? t->tail_cap : 2048;
+		uint8_t *nb;
+
+		while (nc < t->tail_len + n)
+			nc *= 2;
+		if (nc > e->cfg.reasm_bytes)
+			nc = e->cfg.reasm_bytes;
+		nb = realloc(t->tail, nc);
+		if (nb == NULL) {
+			t->tail_len = 0;
+			c->dis->resync(c->dstate, dir);
+			return -1;
+		}
+		t->tail = nb;
+		t->tail_cap = nc;
+	}
+	memcpy(t->tail + t->tail_len, p, n);
+	t->tail_len += n;
+	return 0;
+}
+
+/*
+ * Hand in-order stream bytes of one direction to the dissector.  The
+ * common case (nothing held) parses straight from the packet; only an
+ * incomplete PDU's bytes are copied, to wait for the rest.
+ */
+static void
+deliver(struct engine *e, struct conn *c, int dir, const uint8_t *p,
+    uint32_t n)
+{
+	struct tcp_dir *t = &c->td[dir];
+	long used;
+
+	if (n == 0 || c->dis == NULL)
+		return;
+	if (t->tail_len == 0) {
+		used = run_parse(e, c, dir, p, n);
+		if (used < 0)
+			goto disown;
+		if ((uint32_t)used < n && c->l4 == 6)
+			(void)tail_append(e, c, dir, p + used,
+			    n - (uint32_t)used);
+		return;
+	}
+	if (tail_append(e, c, dir, p, n) != 0 || t->tail_len == 0)
+		return;
+	used = run_parse(e, c, dir, t->tail, t->tail_len);
+	if (used < 0)
+		goto disown;
+	memmove(t->tail, t->tail + used, t->tail_len - (uint32_t)used);
+	t->tail_len -= (uint32_t)used;
+	return;
+disown:
+	conn_drop_dissector(e, c);
+}
+
+static int32_t
+seqdiff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+/* Deliver held out-of-order segments that are now in order. */
+static void
+ooo_drain(struct engine *e, struct conn *c, int dir)
+{
+	struct tcp_dir *t = &c->td[dir];
+	struct ooo_seg *s;
+
+	while ((s = t->ooo) != NULL && c->dis != NULL &&
+	    seqdiff(s->seq, t->next) <= 0) {
+		int32_t skip = seqdiff(t->next, s->seq);
+
+		t->ooo = s->next;
+		t->n_ooo--;
+		t->ooo_bytes -= s->len;
+		if (skip >= 0 && (uint32_t)skip < s->len) {
+			t->next += s->len - (uint32_t)skip;
+			deliver(e, c, dir, s->data + skip,
+			    s->len - (uint32_t)skip);
+		}
+		free(s);
+	}
+}
+
+/* Bytes were lost: jump to the first held segment. */
+static void
+tcp_gap(struct engine *e, struct conn *c, int dir)
+{
+	struct tcp_dir *t = &c->td[dir];
+
+	if (t->ooo == NULL)
+		return;
+	e->st.tcp_gaps++;
+	t->tail_len = 0;
+	if (c->dis != NULL)
+		c->dis->resync(c->dstate, dir);
+	t->next = t->ooo->seq;
+	ooo_drain(e, c, dir);
+}
+
+static void
+ooo_hold(struct engine *e, struct conn *c, int dir, uint32_t seq,
+    const uint8_t *p, uint32_t n)
+{
+	struct tcp_dir *t = &c->td[dir];
+	struct ooo_seg *s, **pp;
+
+	if (t->n_ooo >= ENGINE_OOO_SEGS ||
+	    t->ooo_bytes + n > e->cfg.reasm_bytes) {
+		/* Too much held: the hole will not be filled. */
+		tcp_gap(e, c, dir);
+		if (c->dis == NULL)
+			return;
+		if (seqdiff(seq, t->next) <= 0) {
+			uint32_t skip = (uint32_t)seqdiff(t->next, seq);
+
+			if (skip < n) {
+				t->next += n - skip;
+				deliver(e, c, dir, p + skip, n - skip);
+			}
+			return;
+		}
+		if (t->n_ooo >= ENGINE_OOO_SEGS ||
+		    t->ooo_bytes + n > e->cfg.reasm_bytes)
+			return;
+	}
+	for (pp = &t->ooo; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->seq == seq && (*pp)->len >= n)
+			return; /* duplicate */
+		if (seqdiff(seq, (*pp)->seq) < 0)
+			break;
+	}
+	s = malloc(sizeof(*s) + n);
+	if (s == NULL)
+		return;
+	s->seq = seq;
+	s->len = n;
+	memcpy(s->data, p, n);
+	s->next = *pp;
+	*pp = s;
+	t->n_ooo++;
+	t->ooo_bytes += n;
+	e->st.tcp_ooo++;
+}
+
+static void
+tcp_segment(struct engine *e, struct conn *c, int dir, const struct pkt *p)
+{
+	struct tcp_dir *t = &c->td[dir];
+	struct tcp_dir *o = &c->td[!dir];
+	uint32_t seq = p->seq, n = p->payload_len;
+	const uint8_t *data = p->payload;
+	int32_t d;
+
+	if (p->tcp_flags & TH_SYN) {
+		t->next = seq + 1;
+		t->init = 1;
+		seq++;
+	}
+	/* The peer acknowledges bytes we never saw: they are lost. */
+	if ((p->tcp_flags & TH_ACK) && o->init && o->ooo != NULL &&
+	    seqdiff(p->ack, o->next) > 0)
+		tcp_gap(e, c, !dir);
+	if (n == 0 || c->dis == NULL)
+		return;
+	if (p->truncated) {
+		/* Snaplen cut the payload: the stream has a hole here. */
+		e->st.tcp_gaps++;
+		t->tail_len = 0;
+		c->dis->resync(c->dstate, dir);
+		t->next = seq + n;
+		t->init = 1;
+		return;
+	}
+	if (!t->init) {
+		/* Mid-connection start: trust the first segment. */
+		t->next = seq;
+		t->init = 1;
+	}
+	d = seqdiff(seq, t->next);
+	if (d < 0) {
+		uint32_t skip = (uint32_t)-d;
+
+		if (skip >= n) {
+			e->st.tcp_retrans++;
+			return;
+		}
+		e->st.tcp_overlaps++;
+		data += skip;
+		n -= skip;
+		d = 0;
+	}
+	if (d == 0) {
+		t->next += n;
+		deliver(e, c, dir, data, n);
+		if (c->dis != NULL && t->ooo != NULL)
+			ooo_drain(e, c, dir);
+		return;
+	}
+	ooo_hold(e, c, dir, seq, data, n);
+}
+
+/* ---- per packet ----------------------------------------------------------- */
+
+static void
+ndpi_step(struct engine *e, struct conn *c, const struct pkt *p)
+{
+	char name[48];
+
+	if (p->l3 == NULL || p->reassembled)
+		return;
+	if (c->lf == NULL) {
+		c->lf = label_flow_new(e->lab);
+		if (c->lf == NULL)
+			return;
+		e->st.ndpi_flows++;
+	}
+	if (label_packet(e->lab, c->lf, p->l3, p->l3_len, p->ts_us, name,
+		sizeof(name))) {
+		c->label = graph_proto_id(e->g, name);
+		c->state = CS_LABELLED;
+		label_flow_free(c->lf);
+		c->lf = NULL;
+		if (c->ga != NULL)
+			graph_asset_name(e->g, c->ga, 0, name);
+		if (c->gb != NULL)
+			graph_asset_name(e->g, c->gb, 0, name);
+		return;
+	}
+	if (++c->ndpi_pkts >= ENGINE_NDPI_MAX_PKTS) {
+		conn_final_label(e, c);
+		if (c->ga != NULL)
+			graph_asset_name(e->g, c->ga, 0,
+			    graph_proto_name(e->g, c->label));
+		if (c->gb != NULL)
+			graph_asset_name(e->g, c->gb, 0,
+			    graph_proto_name(e->g, c->label));
+	}
+}
+
+void
+engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen, uint64_t ts_us, uint64_t frame)
+{
+	struct pkt p;
+	struct conn *c;
+	int dir;
+	enum dec_rc rc;
+
+	e->st.packets++;
+	e->st.bytes += wirelen;
+	e->cur_frame = frame;
+	if (ts_us > e->now_us)
+		e->now_us = ts_us;
+	rc = decoder_frame(e->dec, e->dlt, data, caplen, wirelen, ts_us, &p);
+	switch (rc) {
+	case DEC_OK:
+		break;
+	case DEC_NOT_IP:
+		e->st.not_ip++;
+		return;
+	case DEC_TRUNCATED:
+		e->st.truncated++;
+		return;
+	case DEC_FRAG_HELD:
+		e->st.frags_held++;
+		return;
+	case DEC_FRAG_DROPPED:
+		e->st.frags_dropped++;
+		return;
+	case DEC_UNSUPPORTED_LINK:
+		e->st.unsupported_link++;
+		return;
+	default:
+		e->st.malformed++;
+		return;
+	}
+	if (p.truncated)
+		e->st.truncated++;
+	if (e->now_us >= e->last_sweep_us + 1000000u) {
+		e->last_sweep_us = e->now_us;
+		sweep(e);
+	}
+	c = conn_lookup(e, &p, &dir);
+	e->cur = c;
+	if (ts_us > c->last_us)
+		c->last_us = ts_us;
+	c->d_pkts++;
+	c->d_bytes += wirelen;
+	if (!c->td[dir].mac_done && p.has_mac) {
+		struct g_asset *src = dir == DIS_C2S ? c->ga : c->gb;
+
+		c->td[dir].mac_done = 1;
+		if (src != NULL && !(p.src_mac[0] & 1))
+			graph_asset_mac(e->g, src, p.src_mac);
+	}
+	if (p.l4 == 6 && (p.tcp_flags & (TH_RST | TH_FIN))) {
+		if (p.tcp_flags & TH_RST)
+			c->closed = 1;
+		else {
+			c->td[dir].fin = 1;
+			if (c->td[!dir].fin)
+				c->closed = 1;
+		}
+	}
+	if (c->state == CS_NEW && p.payload_len > 0 &&
+	    (p.l4 == 6 || p.l4 == 17)) {
+		if (c->probes < ENGINE_PROBE_MAX_PKTS)
+			probe_conn(e, c, p.payload, p.payload_len, dir);
+		if (c->state == CS_NEW && c->probes >= 1)
+			c->state = CS_NDPI;
+	} else if (c->state == CS_NEW && p.payload_len > 0) {
+		c->state = CS_NDPI;
+	}
+	if (c->state == CS_OT) {
+		if (p.l4 == 6)
+			tcp_segment(e, c, dir, &p);
+		else if (p.payload_len > 0)
+			deliver(e, c, dir, p.payload, p.payload_len);
+		if (c->state != CS_OT) /* disowned: nDPI from here */
+			c->state = CS_NDPI;
+		if (!c->confirmed && c->state == CS_OT && c->lf == NULL &&
+		    c->ndpi_pkts < ENGINE_NDPI_MAX_PKTS)
+			ndpi_step(e, c, &p); /* tentative: label meanwhile */
+	} else if (c->state == CS_NDPI || (c->state == CS_NEW &&
+					      c->lf != NULL)) {
+		ndpi_step(e, c, &p);
+	} else if (p.l4 == 6 && c->state == CS_NEW) {
+		/* handshake only so far: remember the SYN for the stream */
+		tcp_segment(e, c, dir, &p);
+	}
+	e->cur = NULL;
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+struct engine *
+engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
+    size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	uint32_t hsize = 1024;
+
+	if (e == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	e->cfg.max_conns = ENGINE_MAX_CONNS_DEFAULT;
+	e->cfg.reasm_bytes = ENGINE_REASM_BYTES_DEFAULT;
+	e->cfg.tcp_timeout_s = ENGINE_TCP_TIMEOUT_S;
+	e->cfg.udp_timeout_s = ENGINE_UDP_TIMEOUT_S;
+	if (cfg != NULL) {
+		if (cfg->max_conns)
+			e->cfg.max_conns = cfg->max_conns;
+		if (cfg->reasm_bytes)
+			e->cfg.reasm_bytes = cfg->reasm_bytes;
+		if (cfg->tcp_timeout_s)
+			e->cfg.tcp_timeout_s = cfg->tcp_timeout_s;
+		if (cfg->udp_timeout_s)
+			e->cfg.udp_timeout_s = cfg->udp_timeout_s;
+	}
+	while (hsize < e->cfg.max_conns * 2u && hsize < (1u << 30))
+		hsize <<= 1;
+	e->hmask = hsize - 1;
+	e->g = g;
+	/* calloc: pages of the slot array are touched only when used. */
+	e->conns = calloc(e->cfg.max_conns, sizeof(struct conn));
+	e->hash = calloc(hsize, sizeof(uint32_t));
+	e->dec = decoder_new(0);
+	if (e->conns == NULL || e->hash == NULL || e->dec == NULL) {
+		snprintf(errbuf, errlen, "out of memory (%u connections)",
+		    e->cfg.max_conns);
+		goto fail;
+	}
+	e->lab = labeler_new(errbuf, errlen);
+	if (e->lab == NULL)
+		goto fail;
+	e->sink.op = sink_op;
+	e->sink.role = sink_role;
+	e->sink.ident = sink_ident;
+	e->sink.attr = sink_attr;
+	e->sink.anomaly = sink_anomaly;
+	e->sink.arg = e;
+	return e;
+fail:
+	engine_free(e);
+	return NULL;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->conns != NULL)
+		while (e->lru_head != 0)
+			conn_free(e, cat(e, e->lru_head));
+	labeler_free(e->lab);
+	decoder_free(e->dec);
+	free(e->conns);
+	free(e->hash);
+	free(e);
+}
+
+void
+engine_set_source(struct engine *e, uint32_t src_id, int dlt)
+{
+	e->src_id = src_id;
+	e->dlt = dlt;
+}
+
+void
+engine_push(struct engine *e)
+{
+	uint32_t i;
+
+	for (i = e->lru_head; i != 0; i = cat(e, i)->lnext)
+		conn_push(e, cat(e, i), 0);
+}
+
+void
+engine_stats(const struct engine *e, struct engine_stats *st)
+{
+	struct dec_stats ds;
+
+	*st = e->st;
+	decoder_stats(e->dec, &ds);
+	st->frags_dropped = ds.frags_dropped + ds.frags_evicted +
+	    ds.frags_timed_out;
+}

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * graph.c: the in-memory asset and edge graph that sensor/ aggregates
+ * observations into.  Records live in fixed chunks (pointers stay valid),
+ * found through chained hash tables sized once from the caps, so a scan
+ * of a million addresses costs a bounded table and counted refusals, not
+ * rehash storms.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph_impl.h"
+
+static uint32_t
+pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1024;
+
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+struct graph *
+graph_new(const struct graph_limits *lim)
+{
+	struct graph *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return NULL;
+	g->lim.max_assets = GRAPH_MAX_ASSETS_DEFAULT;
+	g->lim.max_edges = GRAPH_MAX_EDGES_DEFAULT;
+	if (lim != NULL && lim->max_assets != 0)
+		g->lim.max_assets = lim->max_assets;
+	if (lim != NULL && lim->max_edges != 0)
+		g->lim.max_edges = lim->max_edges;
+	g->amask = pow2_at_least(g->lim.max_assets) - 1;
+	g->emask = pow2_at_least(g->lim.max_edges) - 1;
+	g->ahash = calloc((size_t)g->amask + 1, sizeof(uint32_t));
+	g->ehash = calloc((size_t)g->emask + 1, sizeof(uint32_t));
+	g->n_achunks = (g->lim.max_assets + GRAPH_CHUNK - 1) / GRAPH_CHUNK;
+	g->n_echunks = (g->lim.max_edges + GRAPH_CHUNK - 1) / GRAPH_CHUNK;
+	g->achunks = calloc(g->n_achunks, sizeof(*g->achunks));
+	g->echunks = calloc(g->n_echunks, sizeof(*g->echunks));
+	if (g->ahash == NULL || g->ehash == NULL || g->achunks == NULL ||
+	    g->echunks == NULL) {
+		graph_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void
+graph_free(struct graph *g)
+{
+	uint32_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->n_assets; i++)
+		free(graph_asset_at(g, i)->ident);
+	for (i = 0; i < g->n_edges; i++)
+		free(graph_edge_at(g, i)->ops);
+	for (i = 0; g->achunks != NULL && i < g->n_achunks; i++)
+		free(g->achunks[i]);
+	for (i = 0; g->echunks != NULL && i < g->n_echunks; i++)
+		free(g->echunks[i]);
+	for (i = 0; i < g->n_pnames; i++)
+		free(g->pnames[i]);
+	free(g->achunks);
+	free(g->echunks);
+	free(g->ahash);
+	free(g->ehash);
+	free(g);
+}
+
+void
+graph_stats(const struct graph *g, struct graph_stats *st)
+{
+	st->assets = g->n_assets;
+	st->edges = g->n_edges;
+	st->assets_capped = g->assets_capped;
+	st->edges_capped = g->edges_capped;
+	st->ops_capped = g->ops_capped;
+}
+
+/* FNV-1a over the key bytes: cheap, and the tables are sized so that
+ * chains stay short even under a scan. */
+static uint32_t
+hash_bytes(uint32_t h, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+uint16_t
+graph_proto_id(struct graph *g, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->n_pnames; i++)
+		if (strcmp(g->pnames[i], name) == 0)
+			return (uint16_t)(i + 1);
+	if (g->n_pnames >= GRAPH_MAX_PROTO_NAMES)
+		return 0;
+	g->pnames[g->n_pnames] = strdup(name);
+	if (g->pnames[g->n_pnames] == NULL)
+		return 0;
+	return (uint16_t)(++g->n_pnames);
+}
+
+const char *
+graph_proto_name(const struct graph *g, uint16_t id)
+{
+	if (id == 0 || id > g->n_pnames)
+		return "unknown";
+	return g->pnames[id - 1];
+}
+
+/* Make sure the chunk holding index i exists. */
+static void *
+chunk_for(void **chunks, uint32_t i, size_t elem)
+{
+	uint32_t c = i / GRAPH_CHUNK;
+
+	if (chunks[c] == NULL)
+		chunks[c] = calloc(GRAPH_CHUNK, elem);
+	return chunks[c];
+}
+
+struct g_asset *
+graph_asset(struct graph *g, uint16_t vlan, const uint8_t ip[16])
+{
+	uint32_t h, i;
+	struct g_asset *a;
+
+	h = hash_bytes(2166136261u ^ vlan, ip, 16) & g->amask;
+	for (i = g->ahash[h]; i != 0; i = a->next) {
+		a = graph_asset_at(g, i - 1);
+		if (a->vlan == vlan && memcmp(a->ip, ip, 16) == 0)
+			return a;
+	}
+	if (g->n_assets >= g->lim.max_assets ||
+	    chunk_for((void **)g->achunks, g->n_assets, sizeof(*a)) == NULL) {
+		g->assets_capped++;
+		return NULL;
+	}
+	a = graph_asset_at(g, g->n_assets);
+	memcpy(a->ip, ip, 16);
+	a->vlan = vlan;
+	a->dirty = 1;
+	a->next = g->ahash[h];
+	g->ahash[h] = ++g->n_assets;
+	return a;
+}
+
+void
+graph_asset_traffic(struct g_asset *a, uint64_t ts_us, uint64_t pkts,
+    uint64_t bytes)
+{
+	if (a->first_us == 0 || ts_us < a->first_us)
+		a->first_us = ts_us;
+	if (ts_us > a->last_us)
+		a->last_us = ts_us;
+	a->d_pkts += pkts;
+	a->d_bytes += bytes;
+	a->dirty = 1;
+}
+
+void
+graph_asset_mac(struct graph *g, struct g_asset *a, const uint8_t mac[6])
+{
+	unsigned i;
+
+	(void)g;
+	for (i = 0; i < a->n_macs; i++)
+		if (memcmp(a->macs[i], mac, 6) == 0)
+			return;
+	if (a->n_macs >= GRAPH_MAX_MACS_PER_ASSET)
+		return;
+	memcpy(a->macs[a->n_macs++], mac, 6);
+	a->dirty = 1;
+}
+
+void
+graph_asset_name(struct graph *g, struct g_asset *a, int is_role,
+    const char *name)
+{
+	uint16_t id = graph_proto_id(g, name);
+	unsigned i;
+
+	if (id == 0)
+		return;
+	if (is_role)
+		id |= 0x8000;
+	for (i = 0; i < a->n_names; i++)
+		if (a->names[i] == id)
+			return;
+	if (a->n_names >= GRAPH_MAX_NAMES_PER_ASSET)
+		return;
+	a->names[a->n_names++] = id;
+	a->dirty = 1;
+}
+
+static void
+merge_str(char *dst, size_t len, const char *src, uint8_t *changed)
+{
+	if (src[0] == '\0' || strcmp(dst, src) == 0)
+		return;
+	snprintf(dst, len, "%s", src);
+	*changed = 1;
+}
+
+void
+graph_asset_ident(struct g_asset *a, const struct obs_ident *o, uint64_t ts)
+{
+	struct g_ident *id = a->ident;
+	uint8_t ch = 0;
+
+	(void)ts;
+	if (id == NULL) {
+		id = a->ident = calloc(1, sizeof(*id));
+		if (id == NULL)
+			return;
+	}
+	merge_str(id->vendor, sizeof(id->vendor), o->vendor, &ch);
+	merge_str(id->product, sizeof(id->product), o->product, &ch);
+	merge_str(id->model, sizeof(id->model), o->model, &ch);
+	merge_str(id->firmware, sizeof(id->firmware), o->firmware, &ch);
+	merge_str(id->hardware, sizeof(id->hardware), o->hardware, &ch);
+	merge_str(id->serial, sizeof(id->serial), o->serial, &ch);
+	merge_str(id->name, sizeof(id->name), o->name, &ch);
+	merge_str(id->url, sizeof(id->url), o->url, &ch);
+	if (o->vendor_id != 0 && id->vendor_id != o->vendor_id) {
+		id->vendor_id = o->vendor_id;
+		ch = 1;
+	}
+	if (o->device_type != 0 && id->device_type != o->device_type) {
+		id->device_type = o->device_type;
+		ch = 1;
+	}
+	if (o->product_code != 0 && id->product_code != o->product_code) {
+		id->product_code = o->product_code;
+		ch = 1;
+	}
+	if (ch) {
+		id->proto = o->proto;
+		a->ident_dirty = 1;
+		a->dirty = 1;
+	}
+}
+
+struct g_edge *
+graph_edge(struct graph *g, uint16_t vlan, const uint8_t client[16],
+    const uint8_t server[16], uint8_t l4, uint16_t server_port,
+    uint16_t proto_id)
+{
+	uint32_t h, i;
+	struct g_edge *e;
+	uint8_t k[6];
+
+	k[0] = (uint8_t)(vlan >> 8);
+	k[1] = (uint8_t)vlan;
+	k[2] = l4;
+	k[3] = (uint8_t)(server_port >> 8);
+	k[4] = (uint8_t)server_port;
+	k[5] = (uint8_t)proto_id;
+	h = hash_bytes(2166136261u, client, 16);
+	h = hash_bytes(h, server, 16);
+	h = hash_bytes(h, k, sizeof(k)) & g->emask;
+	for (i = g->ehash[h]; i != 0; i = e->next) {
+		e = graph_edge_at(g, i - 1);
+		if (e->vlan == vlan && e->l4 == l4 &&
+		    e->server_port == server_port && e->proto == proto_id &&
+		    memcmp(e->client, client, 16) == 0 &&
+		    memcmp(e->server, server, 16) == 0)
+			return e;
+	}
+	if (g->n_edges >= g->lim.max_edges ||
+	    chunk_for((void **)g->echunks, g->n_edges, sizeof(*e)) == NULL) {
+		g->edges_capped++;
+		return NULL;
+	}
+	e = graph_edge_at(g, g->n_edges);
+	memcpy(e->client, client, 16);
+	memcpy(e->server, server, 16);
+	e->vlan = vlan;
+	e->l4 = l4;
+	e->server_port = server_port;
+	e->proto = proto_id;
+	e->dirty = 1;
+	e->next = g->ehash[h];
+	g->ehash[h] = ++g->n_edges;
+	return e;
+}
+
+void
+graph_edge_traffic(struct g_edge *e, uint64_t first_us, uint64_t last_us,
+    uint64_t pkts, uint64_t bytes, uint32_t src_id, uint64_t frame)
+{
+	if (e->first_us == 0 || first_us < e->first_us) {
+		e->first_us = first_us;
+		e->src_id = src_id;
+		e->frame = frame;
+	}
+	if (last_us > e->last_us)
+		e->last_us = last_us;
+	e->d_pkts += pkts;
+	e->d_bytes += bytes;
+	e->dirty = 1;
+}
+
+void
+graph_edge_conn(struct g_edge *e)
+{
+	e->d_conns++;
+	e->dirty = 1;
+}
+
+void
+graph_edge_op(struct graph *g, struct g_edge *e, const struct obs_op *o,
+    uint64_t ts_us, uint32_t src_id, uint64_t frame)
+{
+	struct g_op *op = NULL;
+	uint32_t i;
+
+	for (i = 0; i < e->n_ops; i++) {
+		if (e->ops[i].proto == o->proto && e->ops[i].code == o->code) {
+			op = &e->ops[i];
+			break;
+		}
+	}
+	if (op == NULL) {
+		if (o->flags & OBS_OP_RESPONSE) {
+			/* A response whose request we never saw (capture
+			 * started after it): nothing to count it against,
+			 * unless it failed, which still says the op ran. */
+			if (!(o->flags & OBS_OP_EXCEPTION))
+				return;
+		}
+		if (e->n_ops >= GRAPH_MAX_OPS_PER_EDGE) {
+			g->ops_capped++;
+			return;
+		}
+		if (e->n_ops == e->cap_ops) {
+			uint32_t nc = e->cap_ops ? e->cap_ops * 2 : 4;
+			struct g_op *n = realloc(e->ops, nc * sizeof(*n));
+
+			if (n == NULL) {
+				g->ops_capped++;
+				return;
+			}
+			e->ops = n;
+			e->cap_ops = nc;
+		}
+		op = &e->ops[e->n_ops++];
+		memset(op, 0, sizeof(*op));
+		op->proto = o->proto;
+		op->code = o->code;
+		op->cls = o->cls;
+		op->name = o->name;
+		op->first_us = ts_us;
+		op->src_id = src_id;
+		op->frame = frame;
+	}
+	if (!(o->flags & OBS_OP_RESPONSE)) {
+		op->d_count++;
+		if (ts_us < op->first_us || op->first_us == 0) {
+			op->first_us = ts_us;
+			op->src_id = src_id;
+			op->frame = frame;
+		}
+	}
+	if (o->flags & OBS_OP_EXCEPTION)
+		op->d_errors++;
+	if (ts_us > op->last_us)
+		op->last_us = ts_us;
+	e->dirty = 1;
+}
+
+void
+graph_edge_attr(struct g_edge *e, const struct obs_attr *a)
+{
+	switch (a->key) {
+	case OBS_A_SECURITY_MODE:
+		/* Keep the weakest mode seen: the policy check asks whether
+		 * any traffic on the edge ran below what is required. */
+		if (a->num >= OBS_SEC_NONE && a->num <= OBS_SEC_SIGN_ENCRYPT &&
+		    (e->sec_mode == 0 || a->num < e->sec_mode)) {
+			e->sec_mode = (uint8_t)a->num;
+			e->dirty = 1;
+		}
+		break;
+	case OBS_A_SECURITY_POLICY:
+		if (strcmp(e->sec_policy, a->str) != 0) {
+			snprintf(e->sec_policy, sizeof(e->sec_policy), "%.95s",
+			    a->str);
+			e->dirty = 1;
+		}
+		break;
+	case OBS_A_AUTHENTICATED:
+		if (!e->authenticated) {
+			e->authenticated = 1;
+			e->dirty = 1;
+		}
+		break;
+	case OBS_A_ENCRYPTED:
+		if (!e->encrypted) {
+			e->encrypted = 1;
+			e->dirty = 1;
+		}
+		break;
+	default:
+		break;
+	}
+}

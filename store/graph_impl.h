@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* graph_impl.h: layout of the in-memory graph, internal to store/. */
+#ifndef OTZ_GRAPH_IMPL_H
+#define OTZ_GRAPH_IMPL_H
+
+#include "store.h"
+
+struct g_ident {
+	uint8_t proto; /* where it was read */
+	char vendor[64], product[64], model[64], firmware[32], hardware[32],
+	    serial[64], name[64], url[128];
+	uint32_t vendor_id, device_type, product_code;
+};
+
+struct g_asset {
+	uint8_t ip[16];
+	uint16_t vlan;
+	uint8_t dirty;
+	uint8_t n_macs, n_names;
+	uint8_t macs[GRAPH_MAX_MACS_PER_ASSET][6];
+	uint16_t names[GRAPH_MAX_NAMES_PER_ASSET]; /* proto ids; |0x8000 role */
+	uint64_t first_us, last_us;
+	uint64_t d_pkts, d_bytes; /* since the last flush */
+	struct g_ident *ident;	  /* NULL until a device says who it is */
+	uint8_t ident_dirty;
+	uint32_t next; /* hash chain: index + 1 */
+};
+
+struct g_op {
+	uint8_t proto, cls;
+	uint32_t code;
+	const char *name;
+	uint64_t d_count, d_errors;
+	uint64_t first_us, last_us;
+	uint32_t src_id;
+	uint64_t frame;
+};
+
+struct g_edge {
+	uint8_t client[16], server[16];
+	uint16_t vlan, server_port, proto;
+	uint8_t l4;
+	uint8_t dirty;
+	uint8_t sec_mode, authenticated, encrypted;
+	char sec_policy[96];
+	uint64_t first_us, last_us;
+	uint64_t d_pkts, d_bytes, d_conns;
+	uint32_t src_id;
+	uint64_t frame;
+	struct g_op *ops;
+	uint32_t n_ops, cap_ops;
+	uint32_t next;
+};
+
+#define GRAPH_CHUNK 4096u
+
+struct graph {
+	struct graph_limits lim;
+	struct g_asset **achunks; /* chunks of GRAPH_CHUNK, never moved */
+	struct g_edge **echunks;
+	uint32_t n_assets, n_edges, n_achunks, n_echunks;
+	uint32_t *ahash, *ehash; /* bucket heads: index + 1 */
+	uint32_t amask, emask;
+	char *pnames[GRAPH_MAX_PROTO_NAMES];
+	uint32_t n_pnames;
+	uint64_t assets_capped, edges_capped, ops_capped;
+};
+
+static inline struct g_asset *
+graph_asset_at(const struct graph *g, uint32_t i)
+{
+	return &g->achunks[i / GRAPH_CHUNK][i % GRAPH_CHUNK];
+}
+
+static inline struct g_edge *
+graph_edge_at(const struct graph *g, uint32_t i)
+{
+	return &g->echunks[i / GRAPH_CHUNK][i % GRAPH_CHUNK];
+}
+
+#endif

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * store.h: the public interface of store/ (libstore.a).
+ *
+ * Two halves:
+ *  - the in-memory graph (graph_*): assets and communication edges with
+ *    their operations, aggregated from observations by sensor/.  Every
+ *    record carries deltas since the last flush, so a flush adds to what
+ *    the database already holds and never writes per packet.
+ *  - persistence (store_*): the SQLite schema, one transaction per flush
+ *    with prepared statements, ingested sources, and the read side used by
+ *    the output commands.
+ * No pcap, libevent or nDPI here.
+ */
+#ifndef OTZ_STORE_H
+#define OTZ_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../dissectors/dissect.h"
+
+/* ---- in-memory graph ---------------------------------------------------- */
+
+/* Named caps: hitting one is counted (graph_stats), never fatal. */
+#define GRAPH_MAX_ASSETS_DEFAULT 262144u
+#define GRAPH_MAX_EDGES_DEFAULT 524288u
+#define GRAPH_MAX_OPS_PER_EDGE 128u   /* distinct (protocol, code) */
+#define GRAPH_MAX_MACS_PER_ASSET 4u
+#define GRAPH_MAX_NAMES_PER_ASSET 24u /* protocols and roles */
+#define GRAPH_MAX_PROTO_NAMES 512u    /* interned protocol names */
+
+struct graph;
+struct g_asset;
+struct g_edge;
+
+struct graph_limits {
+	uint32_t max_assets;
+	uint32_t max_edges;
+};
+
+struct graph_stats {
+	uint32_t assets, edges;
+	uint64_t assets_capped, edges_capped, ops_capped;
+};
+
+struct graph *graph_new(const struct graph_limits *); /* NULL: defaults */
+void graph_free(struct graph *);		       /* NULL is safe */
+void graph_stats(const struct graph *, struct graph_stats *);
+
+/*
+ * Find or create.  ip is 16 bytes (IPv4-mapped for IPv4).  Returns NULL
+ * when the cap is reached (counted).  Pointers stay valid until
+ * graph_free().
+ */
+struct g_asset *graph_asset(struct graph *, uint16_t vlan,
+    const uint8_t ip[16]);
+void graph_asset_traffic(struct g_asset *, uint64_t ts_us, uint64_t pkts,
+    uint64_t bytes);
+void graph_asset_mac(struct graph *, struct g_asset *, const uint8_t mac[6]);
+void graph_asset_name(struct graph *, struct g_asset *, int is_role,
+    const char *name); /* a protocol ("modbus") or a role ("s7-server") */
+void graph_asset_ident(struct g_asset *, const struct obs_ident *,
+    uint64_t ts_us);
+
+/* Intern a protocol name ("modbus", "http"); returns its id (> 0), or 0
+ * when the table is full. */
+uint16_t graph_proto_id(struct graph *, const char *name);
+const char *graph_proto_name(const struct graph *, uint16_t id);
+
+struct g_edge *graph_edge(struct graph *, uint16_t vlan,
+    const uint8_t client[16], const uint8_t server[16], uint8_t l4,
+    uint16_t server_port, uint16_t proto_id);
+/* Traffic of one connection since it was last added; src_id/frame: the
+ * source and frame number of its first packet. */
+void graph_edge_traffic(struct g_edge *, uint64_t first_us, uint64_t last_us,
+    uint64_t pkts, uint64_t bytes, uint32_t src_id, uint64_t frame);
+void graph_edge_op(struct graph *, struct g_edge *, const struct obs_op *,
+    uint64_t ts_us, uint32_t src_id, uint64_t frame);
+void graph_edge_attr(struct g_edge *, const struct obs_attr *);
+void graph_edge_conn(struct g_edge *); /* one more connection */
+
+/* ---- persistence -------------------------------------------------------- */
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+struct store_source {
+	const char *path;     /* file path or "iface:eth0" */
+	const char *hash;     /* hex SHA-256 of the file, or NULL */
+	uint64_t size;
+	int linktype;
+	uint64_t packets, bytes, first_us, last_us;
+	uint64_t truncated, malformed, not_ip, dropped_caps, dropped_kernel;
+};
+
+/*
+ * Open (creating and migrating) the database at path.  Returns NULL and
+ * fills errbuf on failure (unreadable, not a database, locked, newer
+ * schema).  readonly: open without creating or writing.
+ */
+struct store *store_open(const char *path, int readonly, char *errbuf,
+    size_t errlen);
+void store_close(struct store *); /* NULL is safe */
+const char *store_path(const struct store *);
+
+/* A source with this content hash already ingested?  1 yes, 0 no. */
+int store_source_seen(struct store *, const char *hash);
+/* Register a source being ingested; returns its id (> 0) or 0 on error. */
+uint32_t store_source_begin(struct store *, const struct store_source *,
+    char *errbuf, size_t errlen);
+int store_source_end(struct store *, uint32_t id, const struct store_source *,
+    char *errbuf, size_t errlen);
+
+/*
+ * Write every changed asset, edge and operation of g in one transaction
+ * and clear their deltas.  On failure (disk full, read-only, locked) the
+ * deltas are kept so the flush can be retried; returns -1 and fills
+ * errbuf.
+ */
+int store_flush(struct store *, struct graph *, char *errbuf, size_t errlen);
+
+/* ---- read side ------------------------------------------------------------ */
+
+struct st_op {
+	char protocol[24];
+	uint32_t code;
+	char cls[12];
+	char name[64];
+	uint64_t count, errors;
+	int64_t first_us, last_us;
+	char source[256];
+	uint64_t frame;
+};
+
+struct st_flow {
+	int64_t id;
+	uint16_t vlan;
+	char client[48], server[48];
+	char transport[8];
+	uint16_t server_port;
+	char protocol[32];
+	uint64_t packets, bytes, connections;
+	int64_t first_us, last_us;
+	char source[256];
+	uint64_t frame;
+	int sec_mode;	   /* OBS_SEC_*, 0 unknown */
+	int authenticated; /* DNP3 SA seen */
+	int encrypted;
+	char sec_policy[96];
+	struct st_op *ops;
+	size_t n_ops;
+};
+
+struct st_asset {
+	int64_t id;
+	uint16_t vlan;
+	char ip[48];
+	char mac[18];	 /* its own MAC, "" when unknown or shared */
+	char macs[128];	 /* every MAC seen sending from it */
+	char mac_vendor[96];
+	int mac_shared; /* its only MACs are a router's, seen for many IPs */
+	char kind[32];
+	int purdue_level; /* -1: null */
+	char kind_reason[256];
+	char protocols[512]; /* comma-separated, sorted */
+	char roles[512];     /* comma-separated, sorted */
+	char vendor[64], product[64], model[64], firmware[32], hardware[32],
+	    serial[64], name[64], url[128], ident_source[24];
+	int64_t first_us, last_us;
+	uint64_t packets, bytes;
+};
+
+struct st_summary {
+	uint64_t sources, packets, bytes, truncated, malformed, dropped;
+	int64_t first_us, last_us;
+};
+
+/* Load all assets / flows (sorted by address, then by flow key).  The
+ * arrays are malloc'd; free with store_free_*().  0 ok, -1 error. */
+int store_load_assets(struct store *, struct st_asset **, size_t *,
+    char *errbuf, size_t errlen);
+int store_load_flows(struct store *, struct st_flow **, size_t *,
+    char *errbuf, size_t errlen);
+void store_free_flows(struct st_flow *, size_t);
+int store_summary(struct store *, struct st_summary *);
+
+/* A MAC seen sending for more than this many IPv4 addresses is a router's
+ * (or a NAT's) and is not attributed to any of them. */
+#define STORE_SHARED_MAC_IPS 2
+
+/* Set the derived fields of each asset (kind, purdue_level, kind_reason)
+ * from the flows: pure function, see infer.c. */
+void store_infer_kinds(struct st_asset *, size_t, const struct st_flow *,
+    size_t);
+
+#endif
