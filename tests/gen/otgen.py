@@ -1,0 +1,1105 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""otgen: deterministic OT traffic generator, the test-data factory of otzone.
+
+Writes classic pcap captures (microsecond timestamps, DLT_EN10MB) of small
+plants, byte-exact and deterministic (fixed seed, fixed start time
+2026-01-05T08:00:00Z), and next to each capture a <name>.truth.json with what
+the generator put in it: assets, flows and the exact request counts per flow,
+classified as in shared/ARCHITECTURE.md.
+
+Standard library only.  Layout of this file:
+
+  1. pcap writer, checksums, addresses
+  2. network model: Host, Net (Ethernet/802.1Q/IPv4/IPv6/UDP/ARP/LLDP),
+     TcpSession (handshake, seq/ack, split/retransmit/out-of-order, FIN)
+  3. truth recorder (flows, operations and their classes, notable frames)
+  4. protocol encoders: Modbus/TCP, DNP3, S7comm (+S7comm-plus), EtherNet/IP
+     + CIP, OPC UA binary, IT protocols (DNS, HTTP, RDP, SMB2, SSH, NTP, TLS)
+  5. protocol sessions (stateful clients that emit traffic and truth)
+  6. plant description -> hosts, pattern scheduler
+  7. scenarios and command line
+
+    otgen.py SCENARIO -o FILE.pcap      writes FILE.pcap and FILE.truth.json
+    otgen.py all -o DIR                 every bundled scenario into DIR
+    otgen.py bench -o F.pcap --packets N   a large Modbus/S7/DNP3 polling mix
+    otgen.py list                       the scenario names
+"""
+
+import argparse
+import calendar
+import ipaddress
+import json
+import os
+import random
+import struct
+import sys
+
+VERSION = 1
+START_US = calendar.timegm((2026, 1, 5, 8, 0, 0)) * 1000000
+DEFAULT_SEED = 20260105
+
+_pack = struct.pack
+
+# ---------------------------------------------------------------------------
+# 1. pcap writer, checksums, addresses
+# ---------------------------------------------------------------------------
+
+
+class PcapWriter:
+    """Streams classic pcap (LE, usec, DLT_EN10MB) to a file.
+
+    Records are buffered and written in large chunks, so that millions of
+    frames cost little more than the bytes themselves.
+    """
+
+    def __init__(self, path, snaplen=65535):
+        self.f = open(path, "wb")
+        self.f.write(_pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1))
+        self.buf = []
+        self.bufn = 0
+        self.frames = 0
+        self.bytes = 0
+        self.last_ts = 0
+
+    def write(self, ts_us, frame):
+        """Append one frame; returns its 1-based frame number."""
+        if ts_us < self.last_ts:
+            raise ValueError("timestamps must not go backwards")
+        self.last_ts = ts_us
+        n = len(frame)
+        self.buf.append(_pack("<IIII", ts_us // 1000000, ts_us % 1000000, n, n))
+        self.buf.append(frame)
+        self.bufn += 1
+        self.frames += 1
+        self.bytes += n
+        if self.bufn >= 4096:
+            self.flush()
+        return self.frames
+
+    def flush(self):
+        self.f.write(b"".join(self.buf))
+        self.buf = []
+        self.bufn = 0
+
+    def close(self):
+        self.flush()
+        self.f.close()
+
+
+def csum(data):
+    """Internet checksum (RFC 1071).  Sum of 16-bit words mod 0xffff equals
+    the big integer mod 0xffff, since 0x10000 = 1 (mod 0xffff)."""
+    if len(data) & 1:
+        data += b"\0"
+    s = int.from_bytes(data, "big") % 0xFFFF
+    return 0xFFFF - s if s else 0  # data is never all-zero here
+
+
+def mac_bytes(s):
+    return bytes(int(x, 16) for x in s.split(":"))
+
+
+def mac_str(b):
+    return ":".join("%02x" % x for x in b)
+
+
+BROADCAST_MAC = b"\xff" * 6
+LLDP_MAC = bytes.fromhex("0180c200000e")
+
+# OUIs with their names as in the IEEE registry (ieee-data oui.txt).
+OUI = {
+    "siemens": ("00:1b:1b", "Siemens AG"),
+    "siemens2": ("00:0e:8c", "Siemens AG"),
+    "rockwell": ("00:00:bc", "Rockwell Automation"),
+    "rockwell2": ("00:1d:9c", "Rockwell Automation"),
+    "schneider": ("00:80:f4", "TELEMECANIQUE ELECTRIQUE"),
+    "moxa": ("00:90:e8", "MOXA TECHNOLOGIES CORP., LTD."),
+    "sel": ("00:30:a7", "SCHWEITZER ENGINEERING"),
+    "dell": ("f8:bc:12", "Dell Inc."),
+    "dell2": ("14:18:77", "Dell Inc."),
+    "hp": ("3c:d9:2b", "Hewlett Packard"),
+    "intel": ("a0:36:9f", "Intel Corporate"),
+    "cisco": ("00:1a:a1", "Cisco Systems, Inc"),
+}
+
+
+def make_mac(vendor, serial):
+    """A MAC with vendor's OUI and a NIC part derived from serial."""
+    oui = OUI[vendor][0]
+    return mac_bytes(oui) + _pack(">I", serial & 0xFFFFFF)[1:]
+
+
+def iso_time(us):
+    s, frac = divmod(us, 1000000)
+    t = __import__("time").gmtime(s)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (
+        t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, frac)
+
+
+# ---------------------------------------------------------------------------
+# 2. network model
+# ---------------------------------------------------------------------------
+
+ETH_IP4 = b"\x08\x00"
+ETH_IP6 = b"\x86\xdd"
+ETH_ARP = b"\x08\x06"
+ETH_LLDP = b"\x88\xcc"
+ETH_VLAN = b"\x81\x00"
+
+
+class Host:
+    """An endpoint.  kind/level/zone are the generator's intent (truth)."""
+
+    def __init__(self, name, ip, mac, vendor, kind="it-host", level=None,
+                 zone=None, vlan=None, network=None, ip6=None, ttl=64,
+                 identity=None, note=None):
+        self.name = name
+        self.ip = ip
+        self.ipb = ipaddress.IPv4Address(ip).packed
+        self.ip6 = ip6
+        self.ip6b = ipaddress.IPv6Address(ip6).packed if ip6 else None
+        self.mac = mac
+        self.vendor = vendor
+        self.kind = kind
+        self.level = level
+        self.zone = zone
+        self.vlan = vlan
+        self.network = ipaddress.IPv4Network(network) if network else None
+        self.ttl = ttl
+        self.identity = dict(identity or {})
+        self.note = note
+        self.ipid = 0
+        self.eph = 49152  # next ephemeral port
+        self.seen = False
+
+    def next_port(self, rng):
+        self.eph += 1 + rng.randint(0, 7)
+        if self.eph > 65000:
+            self.eph = 49153
+        return self.eph
+
+    def same_l2(self, other):
+        if self.network is None or other.network is None:
+            return True
+        return other.ipaddress() in self.network and self.vlan == other.vlan
+
+    def ipaddress(self):
+        return ipaddress.IPv4Address(self.ip)
+
+
+class BroadcastHost:
+    """Destination for broadcasts (ListIdentity sweep, DHCP...)."""
+
+    def __init__(self, ip="255.255.255.255"):
+        self.name = "broadcast"
+        self.ip = ip
+        self.ipb = ipaddress.IPv4Address(ip).packed
+        self.mac = BROADCAST_MAC
+        self.vlan = None
+        self.network = None
+
+
+class Net:
+    """The capture being written: clock, hosts, L2/L3/L4 framing, truth."""
+
+    def __init__(self, path, seed=DEFAULT_SEED, start_us=START_US,
+                 router_mac=None, scenario="", description=""):
+        self.w = PcapWriter(path) if path else None
+        self.path = path
+        self.t = start_us
+        self.start = start_us
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.hosts = []
+        self.by_ip = {}
+        self.zones = []
+        self.router_mac = router_mac or make_mac("cisco", 0x2B0001)
+        self.truth = Truth(self, scenario, description)
+
+    # --- clock ---
+    def adv(self, us):
+        self.t += int(us)
+
+    def at(self, t_us):
+        """Move the clock to t_us (absolute) if it is in the future."""
+        if t_us > self.t:
+            self.t = int(t_us)
+
+    def jitter(self, lo, hi):
+        return self.rng.randint(lo, hi)
+
+    # --- hosts ---
+    def add(self, host):
+        self.hosts.append(host)
+        self.by_ip[host.ip] = host
+        if host.ip6:
+            self.by_ip[host.ip6] = host
+        host.ipid = self.rng.randint(1, 0xFFFF)
+        host.eph = self.rng.randint(49200, 60000)
+        return host
+
+    # --- L2 ---
+    def l2(self, src, dst):
+        """Ethernet header as seen on the sender's segment."""
+        if dst.mac == BROADCAST_MAC:
+            dmac = BROADCAST_MAC
+        elif src.same_l2(dst):
+            dmac = dst.mac
+        else:
+            dmac = self.router_mac
+        if src.vlan:
+            return dmac + src.mac + ETH_VLAN + _pack(">H", src.vlan)
+        return dmac + src.mac
+
+    def emit(self, frame, flow=None):
+        """Write one frame at the current time; pad to 60 bytes."""
+        if len(frame) < 60:
+            frame += b"\0" * (60 - len(frame))
+        n = self.w.write(self.t, frame)
+        if flow is not None:
+            flow.count_frame(n, len(frame), self.t)
+        return n
+
+    # --- L3 ---
+    def ip4_packet(self, src, dst, proto, l4, dont_frag=True, tos=0):
+        src.ipid = (src.ipid + 1) & 0xFFFF
+        h = _pack(">BBHHHBBH4s4s", 0x45, tos, 20 + len(l4), src.ipid,
+                  0x4000 if dont_frag else 0, src.ttl, proto, 0, src.ipb,
+                  dst.ipb)
+        c = csum(h)
+        return h[:10] + _pack(">H", c) + h[12:] + l4
+
+    def send_ip(self, src, dst, proto, l4, flow=None, v6=False, tos=0):
+        src.seen = True
+        if v6:
+            pkt = _pack(">IHBB", 0x60000000, len(l4), proto, src.ttl) + \
+                src.ip6b + dst.ip6b + l4
+            return self.emit(self.l2(src, dst) + ETH_IP6 + pkt, flow)
+        return self.emit(self.l2(src, dst) + ETH_IP4 +
+                         self.ip4_packet(src, dst, proto, l4, tos=tos), flow)
+
+    @staticmethod
+    def pseudo(src, dst, proto, length, v6):
+        if v6:
+            return src.ip6b + dst.ip6b + _pack(">IxxxB", length, proto)
+        return src.ipb + dst.ipb + _pack(">xBH", proto, length)
+
+    # --- UDP ---
+    def udp(self, src, dst, sport, dport, payload, flow=None, v6=False):
+        ln = 8 + len(payload)
+        h = _pack(">HHHH", sport, dport, ln, 0)
+        c = csum(self.pseudo(src, dst, 17, ln, v6) + h + payload)
+        if c == 0:
+            c = 0xFFFF
+        return self.send_ip(src, dst, 17,
+                            h[:6] + _pack(">H", c) + payload, flow, v6)
+
+    # --- ARP / LLDP ---
+    def arp(self, src, target):
+        """who-has target tell src (broadcast), then target's reply."""
+        def body(op, smac, sip, tmac, tip):
+            return _pack(">HHBBH", 1, 0x0800, 6, 4, op) + smac + sip + tmac + tip
+        f1 = self.l2(src, BroadcastHost()) + ETH_ARP + \
+            body(1, src.mac, src.ipb, b"\0" * 6, target.ipb)
+        n = self.emit(f1)
+        self.adv(self.jitter(80, 400))
+        f2 = self.l2(target, src) + ETH_ARP + \
+            body(2, target.mac, target.ipb, src.mac, src.ipb)
+        self.emit(f2)
+        return n
+
+    def lldp(self, src, sysname, sysdesc, port="port-001", ttl=20):
+        def tlv(t, v):
+            return _pack(">H", (t << 9) | len(v)) + v
+        body = (tlv(1, b"\x04" + src.mac) + tlv(2, b"\x07" + port.encode()) +
+                tlv(3, _pack(">H", ttl)) + tlv(5, sysname.encode()) +
+                tlv(6, sysdesc.encode()) +
+                tlv(8, b"\x05\x01" + src.ipb + b"\x02\x00\x00\x00\x01\x00") +
+                tlv(0, b""))
+        if src.vlan:
+            hdr = LLDP_MAC + src.mac + ETH_VLAN + _pack(">H", src.vlan)
+        else:
+            hdr = LLDP_MAC + src.mac
+        return self.emit(hdr + ETH_LLDP + body)
+
+    def close(self):
+        self.w.close()
+
+
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 1, 2, 4, 8, 16
+
+
+class TcpSession:
+    """One TCP connection, with sequence/ack tracking in both directions.
+
+    The capture point is next to the server's switch port: a request shows
+    up at time t, the server answers 1-5 ms later (rtt_us range), the
+    client ACKs the answer shortly after.
+    """
+
+    MSS = 1460
+
+    def __init__(self, net, client, server, dport, sport=None, flow=None,
+                 v6=False, rtt=(300, 900), think=(800, 4500),
+                 c_win=64240, s_win=8192):
+        self.net = net
+        self.c = client
+        self.s = server
+        self.dport = dport
+        self.sport = sport or client.next_port(net.rng)
+        self.flow = flow
+        self.v6 = v6
+        self.rtt = rtt
+        self.think = think
+        self.c_win = c_win
+        self.s_win = s_win
+        self.c_seq = net.rng.randint(1, 0xFFFFFFFF)
+        self.s_seq = net.rng.randint(1, 0xFFFFFFFF)
+        self.c_ack = 0
+        self.s_ack = 0
+        self.last = None  # (from_client, seq, ack, flags, payload)
+        self.open_ = False
+
+    # one segment on the wire
+    def seg(self, from_client, flags, payload=b"", seq=None, ack=None,
+            opts=b""):
+        net = self.net
+        if from_client:
+            src, dst, sp, dp, win = self.c, self.s, self.sport, self.dport, \
+                self.c_win
+            if seq is None:
+                seq = self.c_seq
+            if ack is None:
+                ack = self.c_ack
+        else:
+            src, dst, sp, dp, win = self.s, self.c, self.dport, self.sport, \
+                self.s_win
+            if seq is None:
+                seq = self.s_seq
+            if ack is None:
+                ack = self.s_ack
+        if not (flags & TCP_ACK):
+            ack = 0
+        doff = (20 + len(opts)) // 4
+        h = _pack(">HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                  doff << 4, flags, win, 0, 0) + opts
+        ln = len(h) + len(payload)
+        c = csum(Net.pseudo(src, dst, 6, ln, self.v6) + h + payload)
+        l4 = h[:16] + _pack(">H", c) + h[18:] + payload
+        self.last = (from_client, seq, ack, flags, payload, opts)
+        return net.send_ip(src, dst, 6, l4, self.flow, self.v6)
+
+    def open(self):
+        net = self.net
+        syn_opts = b"\x02\x04\x05\xb4\x01\x01\x04\x02"  # MSS 1460, SACK_PERM
+        self.seg(True, TCP_SYN, opts=syn_opts)
+        self.c_seq += 1
+        self.s_ack = self.c_seq
+        net.adv(net.jitter(*self.rtt))
+        self.seg(False, TCP_SYN | TCP_ACK, opts=b"\x02\x04\x05\xb4")
+        self.s_seq += 1
+        self.c_ack = self.s_seq
+        net.adv(net.jitter(*self.rtt))
+        self.seg(True, TCP_ACK)
+        self.open_ = True
+        net.adv(net.jitter(200, 900))
+        return self
+
+    def send(self, from_client, data, split=None, ooo=False,
+             retransmit=False, gap=(30, 200)):
+        """Send data (PSH/ACK).  split: list of cut offsets to send the data
+        in several segments; ooo: send the segments of a 2-way split in
+        reverse order; retransmit: send the last segment twice.  Data
+        longer than the MSS is always cut.  Returns the frame number at
+        which the receiver has all of data (in stream order)."""
+        net = self.net
+        cuts = sorted(set(split or []))
+        pos = 0
+        pieces = []
+        for c in cuts + [len(data)]:
+            while c - pos > self.MSS:
+                pieces.append((pos, pos + self.MSS))
+                pos += self.MSS
+            if c > pos:
+                pieces.append((pos, c))
+                pos = c
+        base = self.c_seq if from_client else self.s_seq
+        order = list(range(len(pieces)))
+        if ooo and len(pieces) >= 2:
+            order[-2], order[-1] = order[-1], order[-2]
+        done_frame = 0
+        for k, i in enumerate(order):
+            a, b = pieces[i]
+            fl = TCP_ACK | (TCP_PSH if b == len(data) else 0)
+            n = self.seg(from_client, fl, data[a:b], seq=base + a)
+            done_frame = max(done_frame, n)
+            if k + 1 < len(order):
+                net.adv(net.jitter(*gap))
+        if retransmit:
+            net.adv(net.jitter(200000, 220000))  # RTO ~200 ms
+            fc, seq, ack, flags, payload, opts = self.last
+            self.seg(fc, flags, payload, seq=seq, ack=ack)
+        if from_client:
+            self.c_seq = base + len(data)
+            self.s_ack = self.c_seq
+        else:
+            self.s_seq = base + len(data)
+            self.c_ack = self.s_seq
+        return done_frame
+
+    def ack(self, from_client):
+        return self.seg(from_client, TCP_ACK)
+
+    def exchange(self, req, resp, req_split=None, resp_split=None,
+                 req_ooo=False, req_retx=False, resp_retx=False,
+                 ack=True, resp_split_ooo=False):
+        """A request from the client, its response, the client's ACK.
+        Returns (request frame, response frame)."""
+        net = self.net
+        fr = self.send(True, req, split=req_split, ooo=req_ooo,
+                       retransmit=req_retx)
+        net.adv(net.jitter(*self.think))
+        if resp is None:
+            if ack:
+                self.ack(False)
+            return fr, None
+        fs = self.send(False, resp, split=resp_split, ooo=resp_split_ooo,
+                       retransmit=resp_retx)
+        if ack:
+            net.adv(net.jitter(*self.rtt))
+            self.ack(True)
+        return fr, fs
+
+    def push(self, resp, split=None):
+        """Server-initiated data (e.g. DNP3 unsolicited), client ACKs."""
+        fs = self.send(False, resp, split=split)
+        self.net.adv(self.net.jitter(*self.rtt))
+        self.ack(True)
+        return fs
+
+    def close(self, by_client=True):
+        net = self.net
+        first = by_client
+        self.seg(first, TCP_FIN | TCP_ACK)
+        if first:
+            self.c_seq += 1
+            self.s_ack = self.c_seq
+        else:
+            self.s_seq += 1
+            self.c_ack = self.s_seq
+        net.adv(net.jitter(*self.rtt))
+        self.seg(not first, TCP_FIN | TCP_ACK)
+        if first:
+            self.s_seq += 1
+            self.c_ack = self.s_seq
+        else:
+            self.c_seq += 1
+            self.s_ack = self.c_seq
+        net.adv(net.jitter(*self.rtt))
+        self.seg(first, TCP_ACK)
+        self.open_ = False
+        net.adv(net.jitter(100, 500))
+
+
+# ---------------------------------------------------------------------------
+# 3. truth recorder
+# ---------------------------------------------------------------------------
+
+# Operation classes of ARCHITECTURE.md, per protocol and request code.
+# A code that the table does not list is "other".  Where one code means
+# different things (Modbus 43 by MEI type, CIP 0x4E by object), the
+# session passes the class explicitly.
+CLASS_TABLE = {
+    "modbus": dict([(c, "read") for c in (1, 2, 3, 4, 20, 24)] +
+                   [(c, "write") for c in (5, 6, 15, 16, 22, 23)] +
+                   [(90, "program"), (21, "program"), (17, "discover")]),
+    "dnp3": dict([(1, "read"), (2, "write"), (24, "write")] +
+                 [(c, "control") for c in range(3, 15)] +
+                 [(c, "program") for c in list(range(15, 20)) +
+                  list(range(25, 31))]),
+    "s7comm": dict([(0x04, "read"), (0x05, "write"), (0x28, "control"),
+                    (0x29, "control"), (0xF0, "session"), (0x10401, "discover")] +
+                   [(c, "program") for c in range(0x1A, 0x20)]),
+    "s7comm-plus": {0x04CA: "session", 0x054C: "read", 0x0542: "write"},
+    "enip": {0x65: "session", 0x63: "discover", 0x04: "discover"},
+    "cip": {0x01: "read", 0x03: "read", 0x0E: "read", 0x4C: "read",
+            0x52: "read", 0x02: "write", 0x04: "write", 0x10: "write",
+            0x4D: "write", 0x54: "session", 0x05: "control",
+            0x06: "control", 0x07: "control"},
+    "opcua": {631: "read", 527: "read", 533: "read", 664: "read",
+              787: "read", 826: "read", 751: "read",
+              673: "write", 700: "write", 488: "write", 500: "write",
+              712: "control", 428: "discover", 422: "discover",
+              446: "session", 461: "session", 467: "session"},
+}
+
+
+def op_class(proto, code):
+    return CLASS_TABLE.get(proto, {}).get(code, "other")
+
+
+# Roles as "<proto>-<role>" (dissectors/dissect.h obs_role_kind).
+ROLE_NAMES = {
+    "modbus": ("client", "server"), "s7comm": ("client", "server"),
+    "s7comm-plus": ("client", "server"), "enip": ("client", "server"),
+    "opcua": ("client", "server"), "dnp3": ("master", "outstation"),
+}
+
+
+class Flow:
+    def __init__(self, client, server, transport, port, protocol, v6,
+                 client_ip=None, server_ip=None):
+        self.client = client
+        self.server = server
+        self.cip = client_ip or (client.ip6 if v6 else client.ip)
+        self.sip = server_ip or (server.ip6 if v6 else server.ip)
+        self.transport = transport
+        self.port = port
+        self.protocol = protocol
+        self.packets = 0
+        self.bytes = 0
+        self.first_frame = 0
+        self.first_ts = 0
+        self.last_ts = 0
+        self.ops = {}
+        self.order = []
+        self.attrs = {}
+        self.connections = 0
+        self.roles = None  # override (client role, server role)
+        self.extra = {}
+
+    def count_frame(self, n, ln, t):
+        self.packets += 1
+        self.bytes += ln
+        if not self.first_frame:
+            self.first_frame = n
+            self.first_ts = t
+        self.last_ts = t
+
+    def op(self, proto, code, frame, cls=None, error=False, by="client",
+           name=None, n=1):
+        """Record n requests (proto, code) first seen at frame."""
+        key = (proto, code, by)
+        o = self.ops.get(key)
+        if o is None:
+            o = self.ops[key] = {
+                "protocol": proto, "code": code,
+                "class": cls or op_class(proto, code),
+                "count": 0, "errors": 0, "first_frame": frame}
+            if name:
+                o["name"] = name
+            if by != "client":
+                o["requester"] = by
+            self.order.append(key)
+        o["count"] += n
+        if error:
+            o["errors"] += 1
+        return o
+
+    def error(self, proto, code, by="client"):
+        self.ops[(proto, code, by)]["errors"] += 1
+
+    def to_json(self):
+        reqs = [self.ops[k] for k in sorted(
+            self.ops, key=lambda k: (k[0], k[1], k[2]))]
+        d = {
+            "client": self.cip, "server": self.sip,
+            "transport": self.transport, "server_port": self.port,
+            "protocol": self.protocol, "packets": self.packets,
+            "bytes": self.bytes, "first_frame": self.first_frame,
+            "first_seen": iso_time(self.first_ts),
+            "last_seen": iso_time(self.last_ts),
+            "connections": self.connections,
+            "requests": reqs,
+            "request_count": sum(o["count"] for o in reqs),
+            "errors": sum(o["errors"] for o in reqs),
+        }
+        if self.attrs:
+            d["attrs"] = self.attrs
+        d.update(self.extra)
+        return d
+
+
+class Truth:
+    def __init__(self, net, scenario, description):
+        self.net = net
+        self.scenario = scenario
+        self.description = description
+        self.flows = {}
+        self.flow_order = []
+        self.notable = {}
+
+    def flow(self, client, server, transport, port, protocol, v6=False,
+             server_ip=None):
+        key = (client.ip6 if v6 else client.ip,
+               server_ip or (server.ip6 if v6 else server.ip),
+               transport, port, protocol)
+        f = self.flows.get(key)
+        if f is None:
+            f = self.flows[key] = Flow(client, server, transport, port,
+                                       protocol, v6, server_ip=server_ip)
+            self.flow_order.append(key)
+        return f
+
+    def note(self, what, frame):
+        """Remember the first frame of something notable."""
+        if what not in self.notable and frame:
+            self.notable[what] = frame
+
+    def assets_json(self):
+        roles = {}
+        protos = {}
+        for key in self.flow_order:
+            f = self.flows[key]
+            for h in (f.client, f.server):
+                if isinstance(h, Host):
+                    protos.setdefault(h.ip, set()).add(f.protocol)
+            if f.protocol in ROLE_NAMES:
+                cr, sr = f.roles or ROLE_NAMES[f.protocol]
+                if isinstance(f.client, Host):
+                    roles.setdefault(f.client.ip, set()).add(
+                        "%s-%s" % (f.protocol, cr))
+                if isinstance(f.server, Host):
+                    roles.setdefault(f.server.ip, set()).add(
+                        "%s-%s" % (f.protocol, sr))
+        out = []
+        for h in self.net.hosts:
+            if not h.seen:
+                continue
+            vendor = [v for k, v in OUI.items()
+                      if mac_bytes(v[0]) == h.mac[:3]]
+            a = {
+                "name": h.name, "ip": h.ip, "ip6": h.ip6,
+                "mac": mac_str(h.mac),
+                "mac_vendor": vendor[0][1] if vendor else None,
+                "vlan": h.vlan, "kind": h.kind, "purdue_level": h.level,
+                "zone": h.zone,
+                "protocols": sorted(protos.get(h.ip, ())),
+                "roles": sorted(roles.get(h.ip, ())),
+                "identity": h.identity,
+            }
+            if h.note:
+                a["note"] = h.note
+            out.append(a)
+        return out
+
+    def to_json(self):
+        net = self.net
+        flows = [self.flows[k].to_json() for k in self.flow_order]
+        ops = {}
+        for f in flows:
+            for o in f["requests"]:
+                k = "%s/%s" % (o["protocol"], o["class"])
+                ops[k] = ops.get(k, 0) + o["count"]
+        return {
+            "generator": "otgen.py",
+            "generator_version": VERSION,
+            "scenario": self.scenario,
+            "description": self.description,
+            "pcap": os.path.basename(net.path),
+            "seed": net.seed,
+            "start": iso_time(net.start),
+            "end": iso_time(net.w.last_ts),
+            "frames": net.w.frames,
+            "frame_bytes": net.w.bytes,
+            "zones": net.zones,
+            "assets": self.assets_json(),
+            "flows": flows,
+            "requests_by_class": dict(sorted(ops.items())),
+            "notable_frames": dict(sorted(self.notable.items())),
+        }
+
+    def write(self, path):
+        with open(path, "w") as f:
+            json.dump(self.to_json(), f, indent=1, sort_keys=False)
+            f.write("\n")
+
+
+# ---------------------------------------------------------------------------
+# 4a. Modbus/TCP (Modbus Application Protocol V1.1b3; Messaging on TCP/IP
+#     Implementation Guide V1.0b)
+# ---------------------------------------------------------------------------
+
+def mbap(tid, unit, pdu):
+    return _pack(">HHHB", tid & 0xFFFF, 0, len(pdu) + 1, unit) + pdu
+
+
+def pack_bits(bits):
+    out = bytearray((len(bits) + 7) // 8)
+    for i, b in enumerate(bits):
+        if b:
+            out[i // 8] |= 1 << (i % 8)
+    return bytes(out)
+
+
+def mb_regs(vals):
+    return b"".join(_pack(">H", v & 0xFFFF) for v in vals)
+
+
+MODBUS_NAMES = {
+    1: "Read Coils", 2: "Read Discrete Inputs", 3: "Read Holding Registers",
+    4: "Read Input Registers", 5: "Write Single Coil",
+    6: "Write Single Register", 8: "Diagnostics",
+    15: "Write Multiple Coils", 16: "Write Multiple Registers",
+    17: "Report Server ID", 23: "Read/Write Multiple Registers",
+    43: "Read Device Identification", 90: "UMAS",
+}
+
+MEI_OBJECTS = ["vendor", "product_code", "revision", "vendor_url",
+               "product_name", "model_name", "user_app_name"]
+
+
+class ModbusClient:
+    """A Modbus/TCP client connection to one server (unit id)."""
+
+    def __init__(self, net, client, server, unit=1, port=502):
+        self.net = net
+        self.srv = server
+        self.unit = unit
+        self.flow = net.truth.flow(client, server, "tcp", port, "modbus")
+        self.tcp = TcpSession(net, client, server, port, flow=self.flow,
+                              s_win=5840 if server.kind == "plc" else 8192)
+        self.tid = net.rng.randint(0, 200)
+        self.regs = getattr(server, "regs", None)
+        if self.regs is None:
+            self.regs = server.regs = [net.rng.randint(0, 4000)
+                                       for _ in range(2048)]
+            server.coils = [net.rng.random() < 0.3 for _ in range(2048)]
+
+    def connect(self):
+        self.tcp.open()
+        self.flow.connections += 1
+        return self
+
+    def close(self):
+        self.tcp.close()
+
+    def txn(self, req, resp, cls=None, **kw):
+        self.tid = (self.tid + 1) & 0xFFFF
+        fc = req[0]
+        fr, fs = self.tcp.exchange(mbap(self.tid, self.unit, req),
+                                   mbap(self.tid, self.unit, resp), **kw)
+        err = bool(resp[0] & 0x80)
+        self.flow.op("modbus", fc, fr, cls=cls, error=err,
+                     name=MODBUS_NAMES.get(fc))
+        t = self.net.truth
+        c = cls or op_class("modbus", fc)
+        if c in ("write", "program", "control"):
+            t.note("first_%s" % c, fr)
+            t.note("first_modbus_%s" % c, fr)
+        if err:
+            t.note("first_modbus_exception", fs)
+        return fr
+
+    def _drift(self, addr, qty):
+        r = self.net.rng
+        for i in range(addr, addr + qty):
+            self.regs[i % 2048] = (self.regs[i % 2048] +
+                                   r.randint(-3, 3)) & 0xFFFF
+
+    # --- requests ---
+    def read_bits(self, fc, addr, qty, **kw):
+        bits = [self.srv.coils[(addr + i) % 2048] for i in range(qty)]
+        pb = pack_bits(bits)
+        return self.txn(_pack(">BHH", fc, addr, qty),
+                        _pack(">BB", fc, len(pb)) + pb, **kw)
+
+    def read_regs(self, fc, addr, qty, **kw):
+        self._drift(addr, qty)
+        vals = [self.regs[(addr + i) % 2048] for i in range(qty)]
+        return self.txn(_pack(">BHH", fc, addr, qty),
+                        _pack(">BB", fc, 2 * qty) + mb_regs(vals), **kw)
+
+    def write_coil(self, addr, on, **kw):
+        pdu = _pack(">BHH", 5, addr, 0xFF00 if on else 0)
+        self.srv.coils[addr % 2048] = on
+        return self.txn(pdu, pdu, **kw)
+
+    def write_reg(self, addr, val, **kw):
+        pdu = _pack(">BHH", 6, addr, val)
+        self.regs[addr % 2048] = val
+        return self.txn(pdu, pdu, **kw)
+
+    def write_coils(self, addr, bits, **kw):
+        pb = pack_bits(bits)
+        return self.txn(_pack(">BHHB", 15, addr, len(bits), len(pb)) + pb,
+                        _pack(">BHH", 15, addr, len(bits)), **kw)
+
+    def write_regs(self, addr, vals, **kw):
+        return self.txn(_pack(">BHHB", 16, addr, len(vals), 2 * len(vals)) +
+                        mb_regs(vals), _pack(">BHH", 16, addr, len(vals)),
+                        **kw)
+
+    def read_write_regs(self, raddr, rqty, waddr, vals, **kw):
+        rv = [self.regs[(raddr + i) % 2048] for i in range(rqty)]
+        return self.txn(_pack(">BHHHHB", 23, raddr, rqty, waddr, len(vals),
+                              2 * len(vals)) + mb_regs(vals),
+                        _pack(">BB", 23, 2 * rqty) + mb_regs(rv), **kw)
+
+    def diagnostics(self, sub=0, data=0xA537, **kw):
+        pdu = _pack(">BHH", 8, sub, data)
+        return self.txn(pdu, pdu, **kw)
+
+    def device_id(self, read_code=2, **kw):
+        """43/14 Read Device Identification, stream access from object 0."""
+        ident = self.srv.mb_ident
+        objs = []
+        last = {1: 2, 2: 6, 3: 6}[read_code]
+        for i in range(0, last + 1):
+            v = ident.get(MEI_OBJECTS[i])
+            if v is not None:
+                objs.append(_pack(">BB", i, len(v)) + v.encode())
+        resp = _pack(">BBBBBBB", 43, 14, read_code, 0x83, 0, 0,
+                     len(objs)) + b"".join(objs)
+        return self.txn(_pack(">BBBB", 43, 14, read_code, 0), resp,
+                        cls="discover", **kw)
+
+    def report_server_id(self, **kw):
+        sid = self.srv.mb_server_id
+        data = b"\x4d\xff" + sid.encode()
+        return self.txn(b"\x11", _pack(">BB", 17, len(data)) + data, **kw)
+
+    def exception(self, fc, req_rest, code=2, **kw):
+        return self.txn(bytes([fc]) + req_rest, _pack(">BB", fc | 0x80, code),
+                        **kw)
+
+    def umas(self, func, data=b"", resp_data=b"", session=0x00, **kw):
+        """Schneider UMAS (FC 90): 0x5a, session, UMAS function, data."""
+        return self.txn(_pack(">BBB", 90, session, func) + data,
+                        _pack(">BBB", 90, session, 0xFE) + resp_data,
+                        **kw)
+
+
+# ---------------------------------------------------------------------------
+# 6. plant description -> hosts; pattern scheduler
+# ---------------------------------------------------------------------------
+
+import heapq
+
+
+def build_plant(net, plant):
+    """Create the hosts of a plant description.
+
+    plant = {"zones": [{"name", "purdue_level", "network", "vlan"}],
+             "assets": [{"name", "zone", "ip" (full or ".N"), "vendor"
+                         (OUI key), "kind", "purdue_level" (default: the
+                         zone's), "identity": {...}, "ip6", "ttl"}]}
+    Returns {name: Host}.
+    """
+    zones = {z["name"]: z for z in plant["zones"]}
+    for z in plant["zones"]:
+        net.zones.append({"name": z["name"],
+                          "purdue_level": z.get("purdue_level"),
+                          "networks": [z["network"]] if z.get("network")
+                          else z.get("networks", []),
+                          "vlan": z.get("vlan")})
+    hosts = {}
+    for a in plant["assets"]:
+        z = zones[a["zone"]]
+        ip = a["ip"]
+        if ip.startswith("."):
+            base = ipaddress.IPv4Network(z["network"]).network_address
+            ip = str(base + int(ip[1:]))
+        nw = a.get("network", z.get("l2network", z.get("network")))
+        serial = int.from_bytes(ipaddress.IPv4Address(ip).packed, "big")
+        serial = (serial * 2654435761 + a.get("mac_salt", 0)) & 0xFFFFFF
+        h = Host(a["name"], ip, make_mac(a["vendor"], serial),
+                 a["vendor"], kind=a.get("kind", "it-host"),
+                 level=a.get("purdue_level", z.get("purdue_level")),
+                 zone=z["name"], vlan=a.get("vlan", z.get("vlan")),
+                 network=nw, ip6=a.get("ip6"), ttl=a.get("ttl", 64),
+                 identity=a.get("identity"), note=a.get("note"))
+        for k, v in a.get("attrs", {}).items():
+            setattr(h, k, v)
+        hosts[h.name] = net.add(h)
+    return hosts
+
+
+class Scheduler:
+    """Runs patterns ("who polls whom with what at what rate") in time
+    order.  Each callback emits one whole transaction at the current
+    clock; the clock never goes backwards, so a transaction that is due
+    while another is still on the wire starts right after it."""
+
+    def __init__(self, net):
+        self.net = net
+        self.q = []
+        self.seq = 0
+
+    def every(self, period_ms, fn, start_ms=0, jitter_us=2000, count=None,
+              until_ms=None):
+        state = {"n": 0}
+
+        def tick(t):
+            fn()
+            state["n"] += 1
+            if count is not None and state["n"] >= count:
+                return
+            nt = t + period_ms * 1000 + \
+                self.net.rng.randint(-jitter_us, jitter_us)
+            if until_ms is not None and nt > self.net.start + until_ms * 1000:
+                return
+            self._push(nt, tick)
+        self._push(self.net.start + start_ms * 1000, tick)
+
+    def once(self, at_ms, fn):
+        self._push(self.net.start + at_ms * 1000, lambda t: fn())
+
+    def _push(self, t, cb):
+        self.seq += 1
+        heapq.heappush(self.q, (t, self.seq, cb))
+
+    def run(self, until_ms=None):
+        end = None if until_ms is None else self.net.start + until_ms * 1000
+        while self.q:
+            t, _, cb = heapq.heappop(self.q)
+            if end is not None and t > end:
+                break
+            self.net.at(t)
+            cb(t)
+
+
+# ---------------------------------------------------------------------------
+# 7. scenarios and command line
+# ---------------------------------------------------------------------------
+
+SCENARIOS = {}
+
+
+def scenario(name, desc):
+    def reg(fn):
+        SCENARIOS[name] = (fn, desc)
+        return fn
+    return reg
+
+
+def run_scenario(name, pcap_path, seed=DEFAULT_SEED, **opts):
+    fn, desc = SCENARIOS[name]
+    net = Net(pcap_path, seed=seed, scenario=name, description=desc)
+    fn(net, **opts)
+    net.close()
+    truth_path = pcap_path[:-5] if pcap_path.endswith(".pcap") else pcap_path
+    net.truth.write(truth_path + ".truth.json")
+    return net
+
+
+# --- modbus-basic ---------------------------------------------------------
+
+MODICON_IDENT = {
+    "vendor": "Schneider Electric", "product_code": "BMX P34 2020",
+    "revision": "v3.10", "vendor_url": "www.schneider-electric.com",
+    "product_name": "Modicon M340", "model_name": "BMX P34 2020",
+    "user_app_name": "LINE2_FILLER",
+}
+
+
+def modicon_attrs():
+    return {"mb_ident": MODICON_IDENT,
+            "mb_server_id": "BMX P34 2020 V3.10"}
+
+
+def modicon_identity():
+    return {"vendor": "Schneider Electric", "product": "Modicon M340",
+            "model": "BMX P34 2020", "firmware": "v3.10",
+            "product_code": "BMX P34 2020",
+            "url": "www.schneider-electric.com", "name": "LINE2_FILLER",
+            "source": "modbus 43/14"}
+
+
+@scenario("modbus-basic", "one SCADA polling a Modicon PLC, an engineering "
+          "station identifying and programming it: FC 1-6,8,15,16,17,23,"
+          "43/14,90 and an exception")
+def sc_modbus_basic(net):
+    h = build_plant(net, {
+        "zones": [{"name": "cell", "purdue_level": 1,
+                   "network": "192.168.10.0/24"}],
+        "assets": [
+            {"name": "scada", "zone": "cell", "ip": ".20", "vendor": "dell",
+             "kind": "scada-server", "purdue_level": 2, "ttl": 128},
+            {"name": "ews", "zone": "cell", "ip": ".30", "vendor": "hp",
+             "kind": "engineering-workstation", "purdue_level": 2,
+             "ttl": 128},
+            {"name": "plc-m340", "zone": "cell", "ip": ".50",
+             "vendor": "schneider", "kind": "plc",
+             "identity": modicon_identity(), "attrs": modicon_attrs()},
+        ]})
+    m = ModbusClient(net, h["scada"], h["plc-m340"], unit=1).connect()
+    s = Scheduler(net)
+    s.every(500, lambda: m.read_regs(3, 0, 20), count=12)
+    s.every(1000, lambda: m.read_bits(1, 0, 16), start_ms=120, count=6)
+    s.every(1000, lambda: m.read_bits(2, 100, 8), start_ms=240, count=6)
+    s.every(2000, lambda: m.read_regs(4, 30, 10), start_ms=360, count=3)
+    s.once(2600, lambda: m.write_reg(10, 1234))
+    s.once(3100, lambda: m.write_coil(5, True))
+    s.once(3600, lambda: m.write_coils(16, [1, 0, 1, 1, 0, 0, 1, 0, 1, 1]))
+    s.once(4100, lambda: m.write_regs(40, [100, 200, 300, 400]))
+    s.once(4600, lambda: m.read_write_regs(0, 4, 50, [7, 8]))
+    s.once(5100, lambda: m.exception(3, _pack(">HH", 9000, 10), code=2))
+    s.run()
+    m.close()
+    net.adv(500000)
+    e = ModbusClient(net, h["ews"], h["plc-m340"], unit=0).connect()
+    e.device_id(2)
+    net.adv(20000)
+    e.report_server_id()
+    net.adv(20000)
+    e.diagnostics(0, 0xA537)
+    net.adv(50000)
+    e.umas(0x10, b"\x00\x01\x02")           # take PLC reservation
+    net.adv(5000)
+    e.umas(0x33, b"\x01\x00\xfb\x00")       # initialize download
+    net.adv(5000)
+    e.umas(0x34, b"\x01\x00" + bytes(range(64)))  # download block
+    net.adv(5000)
+    e.umas(0x35, b"\x01\x00")               # end strategy download
+    net.adv(5000)
+    e.umas(0x11)                            # release reservation
+    net.adv(10000)
+    e.close()
+
+
+BUNDLED = ["sample-plant", "modbus-basic", "dnp3-basic", "s7-basic",
+           "enip-basic", "opcua-basic", "it-mix", "plant-flat",
+           "plant-routed", "plant-cells"]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="otgen.py",
+        description="Deterministic OT traffic generator (pcap + truth).")
+    ap.add_argument("scenario", help="scenario name, 'all' or 'list'")
+    ap.add_argument("-o", "--output", help="FILE.pcap (or DIR for 'all')")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--packets", type=int, default=1000000,
+                    help="bench: approximate number of packets")
+    a = ap.parse_args(argv)
+    if a.scenario == "list":
+        for n in sorted(SCENARIOS):
+            print("%-14s %s" % (n, SCENARIOS[n][1]))
+        return 0
+    if not a.output:
+        ap.error("-o is required")
+    if a.scenario == "all":
+        os.makedirs(a.output, exist_ok=True)
+        for n in BUNDLED:
+            if n not in SCENARIOS:
+                continue
+            p = os.path.join(a.output, n + ".pcap")
+            net = run_scenario(n, p, seed=a.seed)
+            print("%s: %d frames, %d bytes" % (p, net.w.frames,
+                                               os.path.getsize(p)))
+        return 0
+    if a.scenario not in SCENARIOS:
+        ap.error("unknown scenario %r (try 'list')" % a.scenario)
+    opts = {}
+    if a.scenario == "bench":
+        opts["packets"] = a.packets
+    net = run_scenario(a.scenario, a.output, seed=a.seed, **opts)
+    print("%s: %d frames, %d bytes" % (a.output, net.w.frames,
+                                       os.path.getsize(a.output)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
