@@ -35,7 +35,8 @@ struct pkt {
 	uint32_t caplen;   /* bytes captured of the frame */
 	uint32_t wirelen;  /* bytes on the wire */
 	uint16_t vlan;	   /* outer 802.1Q VLAN id, 0 none */
-	uint8_t has_mac;   /* src_mac/dst_mac valid (Ethernet, SLL) */
+	uint16_t ethertype; /* innermost ethertype (after tags, SNAP), 0 none */
+	uint8_t has_mac;   /* PKT_MAC_* bits: which MACs are valid */
 	uint8_t src_mac[6], dst_mac[6];
 	uint8_t ipver;	   /* 4 or 6 */
 	uint8_t src_ip[16], dst_ip[16]; /* IPv4 as ::ffff:a.b.c.d */
@@ -52,16 +53,35 @@ struct pkt {
 	uint8_t reassembled;	/* built from IP fragments */
 };
 
+/*
+ * pkt->has_mac bits.  Ethernet sets both; Linux SLL/SLL2 carry only the
+ * sender's address (PKT_MAC_SRC, dst_mac zeroed); raw IP and loopback
+ * set none.  A MAC array is meaningful only when its bit is set.
+ */
+#define PKT_MAC_SRC 0x01
+#define PKT_MAC_DST 0x02
+
 /* Fragment reassembly limits (named, overridable from the config). */
 #define DEC_FRAG_MAX_DGRAMS 1024   /* datagrams being reassembled at once */
 #define DEC_FRAG_MAX_BYTES 65535   /* one reassembled IP payload */
 #define DEC_FRAG_TIMEOUT_US 30000000ull /* 30 s, as Linux's ipfrag_time */
+#define DEC_FRAG_MEM_MAX (4u << 20) /* bytes of fragment data held at once */
+#define DEC_FRAG_MAX_RUNS 64	   /* disjoint received ranges per datagram */
+#define DEC_MAX_VLAN_TAGS 8	   /* stacked 802.1Q/802.1ad tags skipped */
+#define DEC_MAX_EXT_HDRS 16	   /* IPv6 extension headers (and AH) */
 
 struct decoder; /* opaque: owns the fragment table */
 
+/*
+ * Fragment counters.  frags_held, frags_dropped and frags_overlaps count
+ * fragments; the others count datagrams: reassembled, timed out,
+ * evicted because the table was full (frags_evicted) or because the byte
+ * budget was exceeded (frags_mem_evicted).
+ */
 struct dec_stats {
 	uint64_t frags_held, frags_reassembled, frags_dropped,
 	    frags_timed_out, frags_evicted;
+	uint64_t frags_overlaps, frags_mem_evicted;
 };
 
 /*
@@ -69,6 +89,13 @@ struct dec_stats {
  * default).  Returns NULL on out of memory.
  */
 struct decoder *decoder_new(unsigned max_dgrams);
+
+/*
+ * The same with every reassembly limit given (0: the default):
+ * datagrams in progress, bytes of fragment data held, timeout.
+ */
+struct decoder *decoder_new_limits(unsigned max_dgrams, size_t mem_max,
+    uint64_t timeout_us);
 void decoder_free(struct decoder *); /* NULL is safe */
 
 /*
@@ -77,6 +104,14 @@ void decoder_free(struct decoder *); /* NULL is safe */
  * points either into data or, for a reassembled datagram, into a buffer
  * the decoder owns that stays valid until the next decoder_frame() call.
  * ts_us is also used to expire old fragments.
+ *
+ * Fields filled: always ts_us, caplen, wirelen, vlan, ethertype, has_mac
+ * (and the MACs it flags), reassembled.  ipver is 0 until an IP header
+ * was read; then addresses, l4, ttl and ip_len are set, also on
+ * DEC_FRAG_HELD / DEC_FRAG_DROPPED.  On DEC_OK ports, TCP fields,
+ * payload, payload_len and truncated are set too (0/NULL when unused).
+ * A first fragment cut by the snaplen cannot be reassembled: it is
+ * returned as DEC_OK with truncated = 1 (as Wireshark dissects it).
  */
 enum dec_rc decoder_frame(struct decoder *, int dlt, const uint8_t *data,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, struct pkt *pkt);
