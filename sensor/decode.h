@@ -46,6 +46,9 @@ struct pkt {
 	uint8_t tcp_flags; /* TH_FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
 	uint32_t seq, ack; /* TCP */
 	uint16_t win;
+	const uint8_t *l3;	/* IP header as captured (for nDPI); NULL
+				 * for a reassembled datagram */
+	uint32_t l3_len;	/* captured bytes from l3 on */
 	const uint8_t *payload; /* TCP/UDP payload (borrowed, see below) */
 	uint32_t payload_len;	/* bytes available at payload */
 	uint32_t ip_len;	/* bytes of the IP datagram on the wire */

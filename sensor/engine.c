@@ -518,8 +518,7 @@ dis_port_match(const struct dissector *d, const struct conn *c)
 /* Try the OT dissectors on a connection's payload.  Port-hinted ones
  * first; any_port ones on every flow. */
 static void
-probe_conn(struct engine *e, struct conn *c, const uint8_t *p, uint32_t n,
-    int dir)
+probe_conn(struct conn *c, const uint8_t *p, uint32_t n, int dir)
 {
 	const struct dissector *best = NULL;
 	int pass, i, r, best_r = PROBE_NO;
@@ -941,7 +940,7 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 	if (c->state == CS_NEW && p.payload_len > 0 &&
 	    (p.l4 == 6 || p.l4 == 17)) {
 		if (c->probes < ENGINE_PROBE_MAX_PKTS)
-			probe_conn(e, c, p.payload, p.payload_len, dir);
+			probe_conn(c, p.payload, p.payload_len, dir);
 		if (c->state == CS_NEW && c->probes >= 1)
 			c->state = CS_NDPI;
 	} else if (c->state == CS_NEW && p.payload_len > 0) {

@@ -717,7 +717,8 @@ store_load_assets(struct store *s, struct st_asset **out, size_t *n,
 	if (sqlite3_prepare_v2(s->db,
 		"SELECT id, vlan, ip_text, macs, names, first_us, last_us,"
 		" packets, bytes, vendor, product, model, firmware, hardware,"
-		" serial, name, url, ident_source FROM assets"
+		" serial, name, url, ident_source, vendor_id, device_type,"
+		" product_code FROM assets"
 		" ORDER BY length(ip), ip, vlan", -1, &q, NULL) != SQLITE_OK) {
 		seterr(errbuf, errlen, "read assets", s->db);
 		return -1;
@@ -757,6 +758,9 @@ store_load_assets(struct store *s, struct st_asset **out, size_t *n,
 		col_str(q, 15, a->name, sizeof(a->name));
 		col_str(q, 16, a->url, sizeof(a->url));
 		col_str(q, 17, a->ident_source, sizeof(a->ident_source));
+		a->vendor_id = (uint32_t)sqlite3_column_int64(q, 18);
+		a->device_type = (uint32_t)sqlite3_column_int64(q, 19);
+		a->product_code = (uint32_t)sqlite3_column_int64(q, 20);
 		a->purdue_level = -1;
 		/* names: protocols plain, roles prefixed with '+' */
 		for (tok = strtok_r(names, ",", &save); tok != NULL;

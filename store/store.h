@@ -168,6 +168,7 @@ struct st_asset {
 	char roles[512];     /* comma-separated, sorted */
 	char vendor[64], product[64], model[64], firmware[32], hardware[32],
 	    serial[64], name[64], url[128], ident_source[24];
+	uint32_t vendor_id, device_type, product_code;
 	int64_t first_us, last_us;
 	uint64_t packets, bytes;
 };

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ingest.c: `otzone read`: pcap and pcapng files (and directories of
+ * them) into the database.  Files are read in the order of their first
+ * packet's timestamp; connections carry on from one file to the next, as
+ * capture slices of one link usually do.  What changed is flushed every
+ * INGEST_FLUSH_PACKETS packets and at the end of each file, so a crash or
+ * a damaged file loses at most one interval.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "ingest.h"
+#include "sha256.h"
+
+#define INGEST_FLUSH_PACKETS 1000000u
+#define INGEST_HASH_SAMPLE (1u << 20) /* bytes hashed at each end */
+#define INGEST_MAX_FILES 100000u
+
+struct input {
+	char *path;
+	uint64_t first_us; /* first packet, for ordering */
+	uint64_t size;
+};
+
+static void
+errx_line(const char *path, const char *why)
+{
+	fprintf(stderr, "otzone: %s: %s\n", path, why);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Content hash: SHA-256 over the file size, its first and last MiB.
+ * Reading the whole of a 100 GB capture twice only to recognise it would
+ * double the ingest time; the size plus both ends tell a re-read of the
+ * same file (or a copy) from a different capture in practice.
+ */
+static int
+content_hash(const char *path, uint64_t size, char hex[65])
+{
+	struct sha256 s;
+	uint8_t buf[65536], out[32];
+	FILE *f = fopen(path, "rb");
+	uint64_t want, got = 0;
+	size_t n;
+	int i;
+
+	if (f == NULL)
+		return -1;
+	sha256_init(&s);
+	sha256_update(&s, &size, sizeof(size));
+	want = size < 2 * (uint64_t)INGEST_HASH_SAMPLE ? size
+						       : INGEST_HASH_SAMPLE;
+	while (got < want && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (n > want - got)
+			n = (size_t)(want - got);
+		sha256_update(&s, buf, n);
+		got += n;
+	}
+	if (size > want && fseeko(f, (off_t)(size - INGEST_HASH_SAMPLE),
+			       SEEK_SET) == 0) {
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			sha256_update(&s, buf, n);
+	}
+	fclose(f);
+	sha256_final(&s, out);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", out[i]);
+	return 0;
+}
+
+static int
+add_input(struct input **v, size_t *n, size_t *cap, const char *path,
+    uint64_t size)
+{
+	if (*n >= INGEST_MAX_FILES)
+		return -1;
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct input *nv = realloc(*v, nc * sizeof(**v));
+
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[*n].path = strdup(path);
+	(*v)[*n].size = size;
+	(*v)[*n].first_us = UINT64_MAX;
+	if ((*v)[*n].path == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static int
+looks_like_capture(const char *path)
+{
+	uint8_t m[4];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return 0;
+	n = fread(m, 1, 4, f);
+	fclose(f);
+	if (n != 4)
+		return 0;
+	/* pcap (us, ns; both byte orders) and pcapng section header */
+	return (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
+	    (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1) ||
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
+	    (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every capture file in a directory (not recursive), by name. */
+static int
+expand_dir(const char *dir, struct input **v, size_t *n, size_t *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL, path[4096];
+	size_t nn = 0, nc = 0, i;
+	int rc = 0;
+
+	if (d == NULL) {
+		errx_line(dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (nn == nc) {
+			char **nv;
+
+			nc = nc ? nc * 2 : 32;
+			nv = realloc(names, nc * sizeof(*names));
+			if (nv == NULL) {
+				rc = -1;
+				break;
+			}
+			names = nv;
+		}
+		if ((names[nn] = strdup(de->d_name)) == NULL) {
+			rc = -1;
+			break;
+		}
+		nn++;
+	}
+	closedir(d);
+	if (nn > 0)
+		qsort(names, nn, sizeof(*names), cmp_name);
+	for (i = 0; i < nn; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    looks_like_capture(path))
+			if (add_input(v, n, cap, path, (uint64_t)st.st_size))
+				rc = -1;
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static int
+cmp_input(const void *a, const void *b)
+{
+	const struct input *x = a, *y = b;
+
+	if (x->first_us != y->first_us)
+		return x->first_us < y->first_us ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static void
+first_ts(struct input *in)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(in->path,
+	    PCAP_TSTAMP_PRECISION_MICRO, eb);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+
+	if (p == NULL)
+		return;
+	if (pcap_next_ex(p, &h, &d) == 1)
+		in->first_us = (uint64_t)h->ts.tv_sec * 1000000u +
+		    (uint64_t)h->ts.tv_usec;
+	pcap_close(p);
+}
+
+struct progress {
+	int on;
+	double start, last;
+	uint64_t total_bytes, done_bytes;
+};
+
+static void
+progress_show(struct progress *pg, uint64_t pkts, uint64_t file_off,
+    int final)
+{
+	double t = now_s(), el = t - pg->start, rate, eta, pct;
+	uint64_t done = pg->done_bytes + file_off;
+
+	if (!pg->on || (!final && (el < 1.0 || t - pg->last < 0.2)))
+		return;
+	if (final && el < 1.0)
+		return;
+	pg->last = t;
+	pct = pg->total_bytes ? 100.0 * (double)done / (double)pg->total_bytes
+			      : 100.0;
+	rate = el > 0 ? (double)pkts / el : 0;
+	eta = done > 0 && pct < 100.0 ? el * (100.0 - pct) / pct : 0;
+	fprintf(stderr, "\r%5.1f%% %10" PRIu64 " packets %9.0f pkt/s  ETA %4.0fs%s",
+	    pct > 100.0 ? 100.0 : pct, pkts, rate, eta, final ? "\n" : "");
+	fflush(stderr);
+}
+
+static int
+flush(struct store *st, struct engine *e, struct graph *g)
+{
+	char err[512];
+	int tries;
+
+	if (e != NULL)
+		engine_push(e);
+	for (tries = 0; tries < 3; tries++) {
+		if (store_flush(st, g, err, sizeof(err)) == 0)
+			return 0;
+		fprintf(stderr, "otzone: %s: %s%s\n", store_path(st), err,
+		    tries < 2 ? " (retrying)" : "");
+		sleep(1);
+	}
+	return -1;
+}
+
+/* Read one file; returns 0, or -1 after printing why. */
+static int
+read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
+    struct graph *g, struct input *in, struct progress *pg,
+    uint64_t *total_pkts)
+{
+	char eb[PCAP_ERRBUF_SIZE], hash[65], err[512];
+	struct store_source src;
+	struct engine_stats before, after;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pcap_t *p;
+	uint64_t frame = 0, ts;
+	uint32_t id;
+	int rc, ret = 0;
+	FILE *pf;
+
+	memset(&src, 0, sizeof(src));
+	if (!looks_like_capture(in->path)) {
+		FILE *f = fopen(in->path, "rb");
+
+		if (f == NULL) {
+			errx_line(in->path, strerror(errno));
+			return -1;
+		}
+		fclose(f);
+		errx_line(in->path, "not a pcap or pcapng capture");
+		return -1;
+	}
+	if (content_hash(in->path, in->size, hash) != 0) {
+		errx_line(in->path, strerror(errno));
+		return -1;
+	}
+	if (!o->force && store_source_seen(st, hash)) {
+		fprintf(stderr,
+		    "otzone: %s: already ingested (same content), skipped; "
+		    "--force reads it again\n", in->path);
+		return 0;
+	}
+	p = pcap_open_offline_with_tstamp_precision(in->path,
+	    PCAP_TSTAMP_PRECISION_MICRO, eb);
+	if (p == NULL) {
+		errx_line(in->path, eb);
+		return -1;
+	}
+	src.path = in->path;
+	src.hash = hash;
+	src.size = in->size;
+	src.linktype = pcap_datalink(p);
+	id = store_source_begin(st, &src, err, sizeof(err));
+	if (id == 0) {
+		errx_line(store_path(st), err);
+		pcap_close(p);
+		return -1;
+	}
+	engine_set_source(e, id, src.linktype);
+	engine_stats(e, &before);
+	pf = pcap_file(p);
+	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
+		frame++;
+		ts = (uint64_t)h->ts.tv_sec * 1000000u +
+		    (uint64_t)h->ts.tv_usec;
+		if (src.first_us == 0 || ts < src.first_us)
+			src.first_us = ts;
+		if (ts > src.last_us)
+			src.last_us = ts;
+		engine_frame(e, d, h->caplen, h->len, ts, frame);
+		if ((++*total_pkts & 4095) == 0 && pg->on)
+			progress_show(pg, *total_pkts,
+			    pf ? (uint64_t)ftello(pf) : 0, 0);
+		if (*total_pkts % INGEST_FLUSH_PACKETS == 0 &&
+		    flush(st, e, g) != 0) {
+			pcap_close(p);
+			return -1;
+		}
+	}
+	if (rc == PCAP_ERROR) {
+		/* A damaged or cut file: keep what was read before it. */
+		snprintf(err, sizeof(err),
+		    "capture damaged after frame %" PRIu64 ": %s", frame,
+		    pcap_geterr(p));
+		errx_line(in->path, err);
+		ret = -1;
+	}
+	pcap_close(p);
+	engine_stats(e, &after);
+	src.packets = after.packets - before.packets;
+	src.bytes = after.bytes - before.bytes;
+	src.truncated = after.truncated - before.truncated;
+	src.malformed = after.malformed - before.malformed;
+	src.not_ip = after.not_ip - before.not_ip;
+	src.dropped_caps = after.conns_evicted - before.conns_evicted;
+	if (flush(st, e, g) != 0)
+		return -1;
+	if (ret == 0 && store_source_end(st, id, &src, err, sizeof(err))) {
+		errx_line(store_path(st), err);
+		return -1;
+	}
+	pg->done_bytes += in->size;
+	return ret;
+}
+
+int
+ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
+{
+	struct input *in = NULL;
+	size_t n = 0, cap = 0, i;
+	struct store *st = NULL;
+	struct graph *g = NULL;
+	struct engine *e = NULL;
+	struct progress pg;
+	struct engine_stats es;
+	struct graph_stats gs;
+	char err[512];
+	uint64_t total = 0;
+	int bad = 0, k;
+
+	memset(&pg, 0, sizeof(pg));
+	for (k = 0; k < npaths; k++) {
+		struct stat sb;
+
+		if (stat(paths[k], &sb) != 0) {
+			errx_line(paths[k], strerror(errno));
+			bad = 1;
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			if (expand_dir(paths[k], &in, &n, &cap) != 0)
+				bad = 1;
+		} else if (add_input(&in, &n, &cap, paths[k],
+			       (uint64_t)sb.st_size) != 0) {
+			errx_line(paths[k], "too many files");
+			bad = 1;
+		}
+	}
+	if (n == 0) {
+		if (!bad)
+			fprintf(stderr, "otzone: read: no capture files\n");
+		free(in);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		first_ts(&in[i]);
+		pg.total_bytes += in[i].size;
+	}
+	qsort(in, n, sizeof(*in), cmp_input);
+
+	st = store_open(o->db, 0, err, sizeof(err));
+	if (st == NULL) {
+		errx_line(o->db, err);
+		bad = 1;
+		goto out;
+	}
+	g = graph_new(&o->ecfg.graph);
+	e = g ? engine_new(&o->ecfg, g, err, sizeof(err)) : NULL;
+	if (e == NULL) {
+		fprintf(stderr, "otzone: %s\n", g ? err : "out of memory");
+		bad = 1;
+		goto out;
+	}
+	pg.on = o->progress;
+	pg.start = now_s();
+	for (i = 0; i < n; i++)
+		if (read_one(o, st, e, g, &in[i], &pg, &total) != 0)
+			bad = 1;
+	progress_show(&pg, total, 0, 1);
+	engine_stats(e, &es);
+	engine_free(e); /* pushes every open connection */
+	e = NULL;
+	if (flush(st, NULL, g) != 0) {
+		bad = 1;
+	}
+	graph_stats(g, &gs);
+	if (!o->quiet)
+		fprintf(stderr,
+		    "otzone: read %zu file%s: %" PRIu64 " packets, %" PRIu64
+		    " bytes, %" PRIu64 " connections, %u flows, %u assets, %"
+		    PRIu64 " truncated, %" PRIu64 " malformed, %" PRIu64
+		    " dropped by caps\n",
+		    n, n == 1 ? "" : "s", es.packets, es.bytes, es.conns,
+		    gs.edges, gs.assets, es.truncated,
+		    es.malformed + es.dis_malformed,
+		    es.conns_evicted + es.frags_dropped + gs.assets_capped +
+			gs.edges_capped);
+out:
+	engine_free(e);
+	graph_free(g);
+	store_close(st);
+	for (i = 0; i < n; i++)
+		free(in[i].path);
+	free(in);
+	return bad ? 2 : 0;
+}

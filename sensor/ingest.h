@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* ingest.h: `otzone read`.  Internal to sensor/. */
+#ifndef OTZ_INGEST_H
+#define OTZ_INGEST_H
+
+#include "engine.h"
+
+struct ingest_opts {
+	const char *db;
+	int force;    /* re-read files already ingested */
+	int progress; /* show a progress bar on stderr */
+	int quiet;    /* no summary line */
+	struct engine_cfg ecfg;
+};
+
+/* Read the files and directories; returns the exit status (0, or 2 when
+ * any input or the database failed; what was read is kept). */
+int ingest_run(const struct ingest_opts *, char *const *paths, int n);
+
+#endif

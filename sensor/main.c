@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * main.c: the otzone command line.  Errors are one line on stderr,
+ * "otzone: <what>: <why>", and exit status 2.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "output.h"
+
+#define OTZONE_VERSION "0.1.0"
+
+struct opts {
+	const char *db;
+	enum out_format fmt;
+	int fmt_set;
+	int force, quiet, progress;
+	struct engine_cfg ecfg;
+	char **args;
+	int nargs;
+};
+
+static const char usage_text[] =
+    "usage: otzone [--db PATH] COMMAND [options] [args]\n"
+    "\n"
+    "commands:\n"
+    "  read FILE|DIR ...   ingest pcap/pcapng captures (--force re-reads)\n"
+    "  assets              the asset inventory\n"
+    "  flows               communication flows with their operations\n"
+    "  help [COMMAND]      this text\n"
+    "\n"
+    "options:\n"
+    "  --db PATH           database (default otzone.db)\n"
+    "  --format FMT        table (default), json or csv\n"
+    "  --force             read captures already ingested again\n"
+    "  --quiet             no progress bar and no summary line\n"
+    "  --max-conns N       connection table cap (default 262144)\n"
+    "  --max-assets N      asset cap (default 262144)\n"
+    "  --reasm-bytes N     TCP reassembly bytes per direction (65536)\n"
+    "  --version           print the version\n";
+
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "otzone: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(run 'otzone help' for usage)\n");
+	return 2;
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || s[0] == '\0' || s[0] == '-' ||
+	    v == 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_format(const char *s, enum out_format *f)
+{
+	if (strcmp(s, "table") == 0)
+		*f = OUT_TABLE;
+	else if (strcmp(s, "json") == 0)
+		*f = OUT_JSON;
+	else if (strcmp(s, "csv") == 0)
+		*f = OUT_CSV;
+	else
+		return -1;
+	return 0;
+}
+
+/* Options may come before or after the command. */
+static int
+parse_args(int argc, char **argv, struct opts *o, const char **cmd)
+{
+	int i;
+
+	*cmd = NULL;
+	o->args = calloc((size_t)argc + 1, sizeof(char *));
+	if (o->args == NULL)
+		return -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+
+#define NEEDVAL()                                                           \
+	do {                                                                \
+		if (i + 1 >= argc)                                          \
+			return usage_error("%s needs a value", a), -1;      \
+		val = argv[++i];                                            \
+	} while (0)
+		if (strcmp(a, "--") == 0) {
+			for (i++; i < argc; i++)
+				o->args[o->nargs++] = argv[i];
+			break;
+		} else if (strcmp(a, "--db") == 0) {
+			NEEDVAL();
+			o->db = val;
+		} else if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
+			NEEDVAL();
+			if (parse_format(val, &o->fmt) != 0)
+				return usage_error("unknown format '%s' "
+						   "(table, json, csv)",
+					   val),
+				       -1;
+			o->fmt_set = 1;
+		} else if (strcmp(a, "--force") == 0) {
+			o->force = 1;
+		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+			o->quiet = 1;
+		} else if (strcmp(a, "--max-conns") == 0) {
+			NEEDVAL();
+			if (parse_u32(val, &o->ecfg.max_conns) != 0)
+				return usage_error("bad --max-conns '%s'", val),
+				       -1;
+		} else if (strcmp(a, "--max-assets") == 0) {
+			NEEDVAL();
+			if (parse_u32(val, &o->ecfg.graph.max_assets) != 0)
+				return usage_error("bad --max-assets '%s'",
+					   val),
+				       -1;
+		} else if (strcmp(a, "--reasm-bytes") == 0) {
+			NEEDVAL();
+			if (parse_u32(val, &o->ecfg.reasm_bytes) != 0 ||
+			    o->ecfg.reasm_bytes < 1024)
+				return usage_error("bad --reasm-bytes '%s' "
+						   "(at least 1024)",
+					   val),
+				       -1;
+		} else if (strcmp(a, "--version") == 0) {
+			*cmd = "version";
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			*cmd = "help";
+		} else if (a[0] == '-' && a[1] != '\0') {
+			return usage_error("unknown option '%s'", a), -1;
+		} else if (*cmd == NULL) {
+			*cmd = a;
+		} else {
+			o->args[o->nargs++] = argv[i];
+		}
+#undef NEEDVAL
+	}
+	return 0;
+}
+
+static int
+load_and_print(struct opts *o, int what)
+{
+	struct store *st;
+	struct st_asset *as = NULL;
+	struct st_flow *fs = NULL;
+	size_t na = 0, nf = 0;
+	char err[512];
+	int rc = 0;
+
+	if (access(o->db, F_OK) != 0) {
+		fprintf(stderr, "otzone: %s: no such database (run 'otzone "
+				"read' first)\n", o->db);
+		return 2;
+	}
+	st = store_open(o->db, 1, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "otzone: %s: %s\n", o->db, err);
+		return 2;
+	}
+	if (store_load_flows(st, &fs, &nf, err, sizeof(err)) != 0 ||
+	    (what == 0 &&
+		store_load_assets(st, &as, &na, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "otzone: %s: %s\n", o->db, err);
+		rc = 2;
+		goto out;
+	}
+	if (what == 0) {
+		if (output_prepare_assets(as, na, fs, nf) != 0) {
+			fprintf(stderr, "otzone: out of memory\n");
+			rc = 2;
+			goto out;
+		}
+		output_assets(stdout, o->fmt, as, na);
+	} else {
+		output_flows(stdout, o->fmt, fs, nf);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "otzone: stdout: %s\n", strerror(errno));
+		rc = 2;
+	}
+out:
+	free(as);
+	store_free_flows(fs, nf);
+	store_close(st);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.db = "otzone.db";
+	if (parse_args(argc, argv, &o, &cmd) != 0) {
+		free(o.args);
+		return 2;
+	}
+	if (cmd == NULL || strcmp(cmd, "help") == 0) {
+		fputs(usage_text, cmd ? stdout : stderr);
+		free(o.args);
+		return cmd ? 0 : 2;
+	}
+	if (strcmp(cmd, "version") == 0) {
+		printf("otzone %s\n", OTZONE_VERSION);
+		rc = 0;
+	} else if (strcmp(cmd, "read") == 0) {
+		struct ingest_opts io;
+
+		if (o.nargs == 0) {
+			free(o.args);
+			return usage_error("%s", "read: no capture given");
+		}
+		memset(&io, 0, sizeof(io));
+		io.db = o.db;
+		io.force = o.force;
+		io.quiet = o.quiet;
+		io.progress = !o.quiet && isatty(STDERR_FILENO);
+		io.ecfg = o.ecfg;
+		rc = ingest_run(&io, o.args, o.nargs);
+	} else if (strcmp(cmd, "assets") == 0) {
+		rc = load_and_print(&o, 0);
+	} else if (strcmp(cmd, "flows") == 0) {
+		rc = load_and_print(&o, 1);
+	} else {
+		rc = usage_error("unknown command '%s'", cmd);
+	}
+	free(o.args);
+	return rc;
+}
