@@ -872,6 +872,609 @@ class ModbusClient:
 
 
 # ---------------------------------------------------------------------------
+# 4b. DNP3 (IEEE 1815-2012: link layer 9.2 with CRC per 16-octet block,
+#     transport function 8.2, application layer 4.2)
+# ---------------------------------------------------------------------------
+
+def _dnp3_crc_table():
+    tab = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA6BC if c & 1 else c >> 1
+        tab.append(c)
+    return tab
+
+
+_DNP3_TAB = _dnp3_crc_table()
+
+
+def dnp3_crc(data):
+    c = 0
+    tab = _DNP3_TAB
+    for b in data:
+        c = (c >> 8) ^ tab[(c ^ b) & 0xFF]
+    return _pack("<H", ~c & 0xFFFF)
+
+
+def dnp3_link(ctrl, dst, src, user):
+    """One link frame: header + CRC, user data in 16-octet blocks + CRC."""
+    hdr = _pack("<BBBBHH", 0x05, 0x64, 5 + len(user), ctrl, dst, src)
+    out = [hdr, dnp3_crc(hdr)]
+    for i in range(0, len(user), 16):
+        blk = user[i:i + 16]
+        out.append(blk)
+        out.append(dnp3_crc(blk))
+    return b"".join(out)
+
+
+DNP3_FC_NAMES = {
+    0: "CONFIRM", 1: "READ", 2: "WRITE", 3: "SELECT", 4: "OPERATE",
+    5: "DIRECT_OPERATE", 6: "DIRECT_OPERATE_NR", 13: "COLD_RESTART",
+    14: "WARM_RESTART", 20: "ENABLE_UNSOLICITED", 21: "DISABLE_UNSOLICITED",
+    23: "DELAY_MEASURE",
+}
+
+# qualifier 0x06: all objects; g60 class data
+DNP3_CLASS0 = b"\x3c\x01\x06"
+DNP3_CLASS123 = b"\x3c\x02\x06\x3c\x03\x06\x3c\x04\x06"
+
+
+def dnp3_g0_attr(var, value):
+    """Device attribute (group 0): qualifier 0x00 index 0..0, then
+    data type (1 visible string, 2 unsigned int), length, value."""
+    if isinstance(value, int):
+        v = _pack("<I", value)
+        return _pack("<BBBBBBB", 0, var, 0, 0, 0, 2, 4) + v
+    v = value.encode()
+    return _pack("<BBBBBBB", 0, var, 0, 0, 0, 1, len(v)) + v
+
+
+def dnp3_crob(index, code=0x41, count=1, on_ms=1000, off_ms=0, status=0):
+    """g12v1 control relay output block, qualifier 0x28 (count, index)."""
+    return b"\x0c\x01\x28" + _pack("<HHBBIIB", 1, index, code, count, on_ms,
+                                   off_ms, status)
+
+
+class Dnp3Master:
+    """A DNP3 master talking to one outstation over TCP or UDP 20000."""
+
+    def __init__(self, net, master, outstation, m_addr=1, o_addr=10,
+                 udp=False, port=20000):
+        self.net = net
+        self.m = master
+        self.o = outstation
+        self.ma = m_addr
+        self.oa = o_addr
+        self.udp = udp
+        self.port = port
+        self.flow = net.truth.flow(master, outstation,
+                                   "udp" if udp else "tcp", port, "dnp3")
+        self.flow.attrs["link_master"] = m_addr
+        self.flow.attrs["link_outstation"] = o_addr
+        self.tcp = None if udp else TcpSession(net, master, outstation,
+                                               port, flow=self.flow)
+        self.sport = port if udp else None
+        r = net.rng
+        self.aseq = r.randint(0, 15)
+        self.useq = r.randint(0, 15)
+        self.tseq_m = r.randint(0, 63)
+        self.tseq_o = r.randint(0, 63)
+        self.iin = 0x8000  # IIN1.7 device restart until cleared
+        st = outstation.__dict__.setdefault
+        self.bi = st("dnp3_bi", [r.random() < 0.5 for _ in range(16)])
+        self.ai = st("dnp3_ai", [r.randint(0, 30000) for _ in range(64)])
+
+    def connect(self):
+        if self.tcp:
+            self.tcp.open()
+        self.flow.connections += 1
+        return self
+
+    def close(self):
+        if self.tcp:
+            self.tcp.close()
+
+    def _frames(self, app, from_master):
+        """Transport-segment app (max 249 octets per frame); list of link
+        frames."""
+        out = []
+        chunks = [app[i:i + 249] for i in range(0, len(app), 249)] or [b""]
+        for i, ch in enumerate(chunks):
+            if from_master:
+                seq = self.tseq_m
+                self.tseq_m = (self.tseq_m + 1) & 63
+            else:
+                seq = self.tseq_o
+                self.tseq_o = (self.tseq_o + 1) & 63
+            th = (0x40 if i == 0 else 0) | \
+                (0x80 if i == len(chunks) - 1 else 0) | seq
+            if from_master:
+                out.append(dnp3_link(0xC4, self.oa, self.ma,
+                                     bytes([th]) + ch))
+            else:
+                out.append(dnp3_link(0x44, self.ma, self.oa,
+                                     bytes([th]) + ch))
+        return out
+
+    def _send(self, frames, from_master, per_segment=False):
+        """Send link frames; returns frame number when all have arrived."""
+        net = self.net
+        if self.udp:
+            n = 0
+            src, dst = (self.m, self.o) if from_master else (self.o, self.m)
+            for k, f in enumerate(frames):
+                if k:
+                    net.adv(net.jitter(100, 400))
+                n = net.udp(src, dst, self.port, self.port, f, self.flow)
+            return n
+        data = b"".join(frames)
+        split = None
+        if per_segment and len(frames) > 1:
+            split, pos = [], 0
+            for f in frames[:-1]:
+                pos += len(f)
+                split.append(pos)
+        return self.tcp.send(from_master, data, split=split)
+
+    def request(self, fc, objs=b"", resp_objs=b"", iin_extra=0,
+                multi=False, cls=None, error=False, no_resp=False):
+        """Request from the master, the outstation's response, TCP ACK."""
+        net = self.net
+        self.aseq = (self.aseq + 1) & 15
+        app = _pack("BB", 0xC0 | self.aseq, fc) + objs
+        fr = self._send(self._frames(app, True), True)
+        self.flow.op("dnp3", fc, fr, cls=cls, error=error,
+                     name=DNP3_FC_NAMES.get(fc))
+        net.adv(net.jitter(2000, 9000))
+        if no_resp:
+            if self.tcp:
+                self.tcp.ack(False)
+            return fr
+        iin = self.iin | iin_extra
+        rapp = _pack("<BBBB", 0xC0 | self.aseq, 0x81, iin >> 8,
+                     iin & 0xFF) + resp_objs
+        self._send(self._frames(rapp, False), False, per_segment=multi)
+        if self.tcp:
+            net.adv(net.jitter(300, 900))
+            self.tcp.ack(True)
+        c = cls or op_class("dnp3", fc)
+        if c in ("write", "control", "program"):
+            net.truth.note("first_%s" % c, fr)
+            net.truth.note("first_dnp3_%s" % c, fr)
+        return fr
+
+    def unsolicited(self, objs):
+        """Outstation sends UNSOLICITED_RESPONSE (CON), master CONFIRMs."""
+        net = self.net
+        self.useq = (self.useq + 1) & 15
+        iin = self.iin | (0x0200 if objs else 0)
+        app = _pack("<BBBB", 0xF0 | self.useq, 0x82, iin >> 8,
+                    iin & 0xFF) + objs
+        fu = self._send(self._frames(app, False), False)
+        net.truth.note("first_dnp3_unsolicited", fu)
+        self.flow.extra["unsolicited_responses"] = \
+            self.flow.extra.get("unsolicited_responses", 0) + 1
+        net.adv(net.jitter(1500, 6000))
+        capp = _pack("BB", 0xD0 | self.useq, 0)
+        fc = self._send(self._frames(capp, True), True)
+        self.flow.op("dnp3", 0, fc, name="CONFIRM")
+        if self.tcp:
+            net.adv(net.jitter(300, 900))
+            self.tcp.ack(False)
+        return fu
+
+    # --- object payloads ---
+    def class0_objects(self, n_ai=64):
+        r = self.net.rng
+        for i in range(len(self.bi)):
+            if r.random() < 0.05:
+                self.bi[i] = not self.bi[i]
+        for i in range(n_ai):
+            self.ai[i] = max(0, self.ai[i] + r.randint(-40, 40))
+        g1 = b"\x01\x02\x00\x00" + bytes([len(self.bi) - 1]) + bytes(
+            0x81 if b else 0x01 for b in self.bi)
+        g30 = b"\x1e\x01\x01" + _pack("<HH", 0, n_ai - 1) + b"".join(
+            _pack("<Bi", 0x01, v) for v in self.ai[:n_ai])
+        return g1 + g30
+
+    def integrity_poll(self, n_ai=64):
+        return self.request(1, DNP3_CLASS123 + DNP3_CLASS0,
+                            self.class0_objects(n_ai),
+                            multi=(n_ai > 40))
+
+    def event_poll(self):
+        r = self.net.rng
+        objs = b""
+        if r.random() < 0.3:
+            i = r.randint(0, len(self.bi) - 1)
+            self.bi[i] = not self.bi[i]
+            objs = b"\x02\x01\x17\x01" + bytes([i, 0x81 if self.bi[i]
+                                                else 0x01])
+        return self.request(1, DNP3_CLASS123, objs)
+
+    def device_attributes(self, attrs):
+        objs = b"".join(dnp3_g0_attr(v, val) for v, val in attrs)
+        return self.request(1, b"\x00\xfe\x06", objs)
+
+    def clear_restart(self):
+        self.iin &= ~0x8000
+        return self.request(2, b"\x50\x01\x00\x07\x07\x00")
+
+    def select_operate(self, index, code=0x41):
+        fs = self.request(3, dnp3_crob(index, code), dnp3_crob(index, code))
+        self.net.adv(self.net.jitter(20000, 60000))
+        self.request(4, dnp3_crob(index, code), dnp3_crob(index, code))
+        return fs
+
+    def direct_operate(self, index, code=0x03, bad=False):
+        st = 4 if bad else 0  # 4: NOT_SUPPORTED
+        return self.request(5, dnp3_crob(index, code),
+                            dnp3_crob(index, code, status=st),
+                            iin_extra=0x0004 if bad else 0, error=bad)
+
+    def cold_restart(self):
+        fr = self.request(13, b"", b"\x34\x02\x07\x01" + _pack("<H", 5000))
+        self.iin |= 0x8000
+        return fr
+
+    def enable_unsolicited(self):
+        return self.request(20, b"\x3c\x02\x06\x3c\x03\x06\x3c\x04\x06")
+
+
+# ---------------------------------------------------------------------------
+# 4c. S7comm over ISO-on-TCP (RFC 1006 TPKT, ISO 8073 COTP class 0) and
+#     S7comm-plus.  S7comm has no public specification; layouts follow
+#     Wireshark's s7comm dissector and captures of real CPUs.
+# ---------------------------------------------------------------------------
+
+def tpkt(payload):
+    return _pack(">BBH", 3, 0, 4 + len(payload)) + payload
+
+
+def cotp_cr(src_ref, calling, called, tpdu_size=0x0A, cc=False,
+            dst_ref=0):
+    params = (b"\xc0\x01" + bytes([tpdu_size]) +
+              b"\xc1" + bytes([len(calling)]) + calling +
+              b"\xc2" + bytes([len(called)]) + called)
+    hdr = _pack(">BHHB", 0xD0 if cc else 0xE0, dst_ref, src_ref, 0)
+    return bytes([len(hdr) + len(params)]) + hdr + params
+
+
+def cotp_dt(payload, eot=True):
+    return b"\x02\xf0" + (b"\x80" if eot else b"\x00") + payload
+
+
+def s7_pdu(rosctr, ref, param, data=b"", err=None):
+    h = _pack(">BBHHHH", 0x32, rosctr, 0, ref & 0xFFFF, len(param), len(data))
+    if rosctr in (2, 3):
+        h += _pack(">BB", *(err or (0, 0)))
+    return h + param + data
+
+
+S7_AREA = {"P": 0x80, "I": 0x81, "Q": 0x82, "M": 0x83, "DB": 0x84}
+S7_NAMES = {0xF0: "Setup communication", 0x04: "Read Var",
+            0x05: "Write Var", 0x1A: "Request download",
+            0x1B: "Download block", 0x1C: "Download ended",
+            0x28: "PI-Service", 0x29: "PLC Stop", 0x10401: "Read SZL"}
+
+
+def s7_item(area, db, start, nbytes):
+    """S7ANY item: syntax 0x10, transport size BYTE, count, DB, area,
+    bit address."""
+    return _pack(">BBBBHHB", 0x12, 0x0A, 0x10, 0x02, nbytes, db,
+                 S7_AREA[area]) + _pack(">I", start * 8)[1:]
+
+
+def szl_0011(order, hw, fw):
+    """SZL 0x0011 module identification records (28 octets each)."""
+    o = order.ljust(20).encode()
+    return [_pack(">H", 1) + o + _pack(">HHH", 0, 0x0001, hw),
+            _pack(">H", 6) + o + _pack(">HHH", 0, 0x0001, hw),
+            _pack(">H", 7) + b" " * 20 + _pack(">HBBBB", 0, 0x56, fw[0],
+                                                fw[1], fw[2])]
+
+
+def szl_001c(items):
+    """SZL 0x001C component identification: index + 32-octet text."""
+    return [_pack(">H", i) + v.encode()[:32].ljust(32, b"\0")
+            for i, v in items]
+
+
+def s7_block_mc7(block_type, number, code_len, rng):
+    """A plausible MC7 block image: header, code, footer."""
+    code = bytes(rng.randint(0, 255) for _ in range(code_len))
+    total = 36 + code_len + 40
+    hdr = _pack(">HBBBBHIIHHHHHH", 0x7070, 1, 1, 1, int(block_type, 16),
+                number, total, 0, 0x0400, 0x0000, 0x0000, 0, 0x0022,
+                code_len) + bytes(8)
+    return hdr[:36].ljust(36, b"\0") + code + bytes(40)
+
+
+class S7Client:
+    """An S7comm client (HMI/PG) connection to a CPU, TCP 102."""
+
+    def __init__(self, net, client, server, rack=0, slot=2, pdu_size=240,
+                 tpdu_size=0x0A):
+        self.net = net
+        self.c = client
+        self.s = server
+        self.rack = rack
+        self.slot = slot
+        self.pdu_size = pdu_size
+        self.tpdu_size = tpdu_size
+        self.flow = net.truth.flow(client, server, "tcp", 102, "s7comm")
+        self.tcp = TcpSession(net, client, server, 102, flow=self.flow,
+                              s_win=8192)
+        self.ref = net.rng.randint(0x100, 0x7000)
+        self.plc_ref = net.rng.randint(0x100, 0x7000)
+        self.szl_seq = net.rng.randint(1, 200)
+
+    def connect(self):
+        net = self.net
+        self.tcp.open()
+        self.flow.connections += 1
+        src_ref = net.rng.randint(1, 0xFFFF)
+        called = _pack(">BB", 0x01, (self.rack << 5) | self.slot)
+        cr = cotp_cr(src_ref, b"\x01\x00", called, self.tpdu_size)
+        cc = cotp_cr(net.rng.randint(1, 0xFFFF), b"\x01\x00", called,
+                     self.tpdu_size, cc=True, dst_ref=src_ref)
+        self.tcp.exchange(tpkt(cr), tpkt(cc), ack=False)
+        net.adv(net.jitter(300, 900))
+        self.flow.attrs.update({"tsap_calling": 0x0100,
+                                "tsap_called": (called[0] << 8) | called[1],
+                                "rack": self.rack, "slot": self.slot})
+        p = _pack(">BBHHH", 0xF0, 0, 1, 1, 480)
+        rp = _pack(">BBHHH", 0xF0, 0, 1, 1, self.pdu_size)
+        self.job(p, b"", rp, b"")
+        return self
+
+    def close(self):
+        self.tcp.close()
+
+    def _send_pdu(self, from_client, pdu, seg=False):
+        if seg:
+            cut = len(pdu) // 2
+            a = tpkt(cotp_dt(pdu[:cut], eot=False))
+            b = tpkt(cotp_dt(pdu[cut:]))
+            self.net.truth.note("cotp_segmented_pdu", 0)
+            n = self.tcp.send(from_client, a + b, split=[len(a)])
+            self.net.truth.notable.setdefault("cotp_segmented_pdu", n)
+            return n
+        return self.tcp.send(from_client, tpkt(cotp_dt(pdu)))
+
+    def job(self, param, data, rparam, rdata, err=None, cls=None,
+            resp_seg=False, userdata_code=None):
+        """A job (or userdata request) from the client and its reply."""
+        net = self.net
+        self.ref = (self.ref + 1) & 0xFFFF
+        if userdata_code:
+            req = s7_pdu(7, self.ref, param, data)
+            resp = s7_pdu(7, self.ref, rparam, rdata)
+            code = userdata_code
+        else:
+            req = s7_pdu(1, self.ref, param, data)
+            resp = s7_pdu(3, self.ref, rparam, rdata, err)
+            code = param[0]
+        fr = self._send_pdu(True, req)
+        net.adv(net.jitter(1500, 8000))
+        self._send_pdu(False, resp, seg=resp_seg)
+        net.adv(net.jitter(300, 900))
+        self.tcp.ack(True)
+        bad = bool(err and err != (0, 0))
+        self.flow.op("s7comm", code, fr, cls=cls, error=bad,
+                     name=S7_NAMES.get(code))
+        c = cls or op_class("s7comm", code)
+        if c in ("write", "control", "program"):
+            net.truth.note("first_%s" % c, fr)
+            net.truth.note("first_s7_%s" % c, fr)
+        return fr
+
+    def plc_job(self, param, rparam, rdata):
+        """A job sent by the CPU to the client (download block/ended)."""
+        net = self.net
+        self.plc_ref = (self.plc_ref + 1) & 0xFFFF
+        fr = self._send_pdu(False, s7_pdu(1, self.plc_ref, param))
+        net.adv(net.jitter(1000, 4000))
+        self._send_pdu(True, s7_pdu(3, self.plc_ref, rparam, rdata))
+        net.adv(net.jitter(300, 900))
+        self.tcp.ack(False)
+        code = param[0]
+        self.flow.op("s7comm", code, fr, by="server", name=S7_NAMES.get(code))
+        return fr
+
+    # --- services ---
+    def read_var(self, items):
+        """items: (area, db, start, nbytes); values from the CPU image."""
+        r = self.net.rng
+        mem = self.s.__dict__.setdefault("s7mem", {})
+        param = _pack(">BB", 4, len(items)) + b"".join(
+            s7_item(*it) for it in items)
+        data = []
+        for i, (area, db, start, n) in enumerate(items):
+            key = (area, db)
+            buf = mem.setdefault(key, bytearray(r.randint(0, 255)
+                                                for _ in range(512)))
+            for _ in range(2):
+                k = r.randint(start, start + n - 1) % 512
+                buf[k] = (buf[k] + r.randint(1, 5)) & 0xFF
+            val = bytes(buf[(start + j) % 512] for j in range(n))
+            d = _pack(">BBH", 0xFF, 0x04, n * 8) + val
+            if n & 1 and i + 1 < len(items):
+                d += b"\0"
+            data.append(d)
+        return self.job(param, b"", _pack(">BB", 4, len(items)),
+                        b"".join(data))
+
+    def read_var_big(self, db, start, nbytes, seg=True):
+        """One large item whose reply is sent as a segmented COTP PDU."""
+        param = _pack(">BB", 4, 1) + s7_item("DB", db, start, nbytes)
+        val = bytes((start + i * 7) & 0xFF for i in range(nbytes))
+        return self.job(param, b"", _pack(">BB", 4, 1),
+                        _pack(">BBH", 0xFF, 0x04, nbytes * 8) + val,
+                        resp_seg=seg)
+
+    def write_var(self, items):
+        """items: (area, db, start, bytes)."""
+        param = _pack(">BB", 5, len(items)) + b"".join(
+            s7_item(a, db, st, len(v)) for a, db, st, v in items)
+        data = []
+        for i, (a, db, st, v) in enumerate(items):
+            d = _pack(">BBH", 0, 0x04, len(v) * 8) + v
+            if len(v) & 1 and i + 1 < len(items):
+                d += b"\0"
+            data.append(d)
+        return self.job(param, b"".join(data), _pack(">BB", 5, len(items)),
+                        b"\xff" * len(items))
+
+    def read_szl(self, szl_id, index, records, seg=False):
+        self.szl_seq = (self.szl_seq + 1) & 0xFF
+        p = bytes.fromhex("0001120411440100")
+        d = _pack(">BBHHH", 0xFF, 0x09, 4, szl_id, index)
+        rl = len(records[0]) if records else 0
+        body = _pack(">HHHH", szl_id, index, rl, len(records)) + \
+            b"".join(records)
+        rp = bytes.fromhex("00011208128401") + bytes([self.szl_seq]) + \
+            b"\x00\x00\x00\x00"
+        rd = _pack(">BBH", 0xFF, 0x09, len(body)) + body
+        return self.job(p, d, rp, rd, userdata_code=0x10401,
+                        resp_seg=seg)
+
+    def download(self, block_type="08", number=1, code_len=180):
+        """Request download (PG), download block and download ended (CPU
+        asks), then PI _INSE to activate the block."""
+        net = self.net
+        fname = ("_%s%05dP" % (block_type, number)).encode()
+        img = s7_block_mc7(block_type, number, code_len, net.rng)
+        p2 = ("1%06d%06d" % (len(img), code_len)).encode()
+        fr = self.job(b"\x1a\x00\x01\x00\x00\x00\x00\x00" +
+                      bytes([len(fname)]) + fname + bytes([len(p2)]) + p2,
+                      b"", b"\x1a", b"")
+        net.truth.note("first_program_download", fr)
+        net.adv(net.jitter(2000, 6000))
+        self.plc_job(b"\x1b\x00\x00\x00\x00\x00\x00\x00" +
+                     bytes([len(fname)]) + fname, b"\x1b\x00",
+                     _pack(">HH", len(img), 0x00FB) + img)
+        net.adv(net.jitter(2000, 6000))
+        self.plc_job(b"\x1c\x00\x00\x00\x00\x00\x00\x00" +
+                     bytes([len(fname)]) + fname, b"\x1c", b"")
+        net.adv(net.jitter(5000, 20000))
+        blk = fname[1:]
+        pb = b"\x01\x00" + blk
+        self.job(b"\x28\x00\x00\x00\x00\x00\x00\xfd" + _pack(">H", len(pb)) +
+                 pb + bytes([5]) + b"_INSE", b"", b"\x28", b"")
+        return fr
+
+    def plc_stop(self):
+        fr = self.job(b"\x29\x00\x00\x00\x00\x00\x09P_PROGRAM", b"",
+                      b"\x29", b"")
+        self.net.truth.note("first_plc_stop", fr)
+        return fr
+
+
+class S7PlusClient:
+    """S7comm-plus: COTP with TSAP strings, CreateObject (V1) and
+    GetMultiVariables in protocol version 3 (integrity digest).  Wireshark
+    has no built-in dissector; the layout follows the public s7comm-plus
+    plugin and captures of S7-1200/1500 CPUs."""
+
+    def __init__(self, net, client, server, order="6ES7 511-1AK00-0AB0",
+                 fw="V2.8"):
+        self.net = net
+        self.flow = net.truth.flow(client, server, "tcp", 102, "s7comm-plus")
+        self.tcp = TcpSession(net, client, server, 102, flow=self.flow)
+        self.seq = 1
+        self.session = 0
+        self.order = order
+        self.fw = fw
+
+    def _send(self, from_client, pdu):
+        return self.tcp.send(from_client, tpkt(cotp_dt(pdu)))
+
+    def connect(self):
+        net = self.net
+        self.tcp.open()
+        self.flow.connections += 1
+        called = b"SIMATIC-ROOT-ES"
+        cr = cotp_cr(0x0011, b"\x06\x00", called, 0x0A)
+        cc = cotp_cr(0x0007, b"\x06\x00", called, 0x0A, cc=True,
+                     dst_ref=0x0011)
+        self.tcp.exchange(tpkt(cr), tpkt(cc), ack=False)
+        net.adv(net.jitter(300, 900))
+        # CreateObject request (V1), as TIA Portal sends it.
+        sess = "ServerSession_%08X" % net.rng.getrandbits(32)
+        def attr_str(aid, text):
+            t = text.encode()
+            return b"\xa3" + aid + b"\x00\x15" + bytes([len(t)]) + t
+        body = (bytes.fromhex("31000004ca00000001000001203600"
+                              "00011d00040000000000a1000000d3821f0000") +
+                attr_str(b"\x81\x69", sess) +
+                attr_str(b"\x82\x21", "1:::6.0::TCP/IP -> Intel(R) "
+                         "Ethernet Connection...") +
+                attr_str(b"\x82\x28", "") + attr_str(b"\x82\x29", "") +
+                attr_str(b"\x82\x2a", "EWS-TIAP1::::::") +
+                bytes.fromhex("a3822b000401a3822c0012002dc6d2") +
+                attr_str(b"\x82\x2d", "") +
+                bytes.fromhex("a1000000d3817f0000") +
+                attr_str(b"\x81\x69", "SubscriptionContainer") +
+                bytes.fromhex("a2a20000000000"))
+        req = b"\x72\x01" + _pack(">H", len(body)) + body + b"\x72\x01\x00\x00"
+        fr = self._send(True, req)
+        self.flow.op("s7comm-plus", 0x04CA, fr, name="CreateObject")
+        net.adv(net.jitter(3000, 9000))
+        self.session = 0x70000000 | net.rng.getrandbits(16)
+        ident = ("1;%s ;%s" % (self.order, self.fw)).encode()
+        rbody = (b"\x32\x00\x00\x04\xca\x00\x00\x00\x01" +
+                 _pack(">I", self.session) +
+                 bytes.fromhex("36110287408707a100000120821f0000a38169001500"
+                               "a3823200170000013a823b00048200823c0004814082"
+                               "3d00048480c040823e00048480c040823f0015") +
+                 bytes([len(ident)]) + ident +
+                 bytes.fromhex("8240001505323b37393382410003000300a200000000"
+                               "00"))
+        resp = b"\x72\x01" + _pack(">H", len(rbody)) + rbody + \
+            b"\x72\x01\x00\x00"
+        self._send(False, resp)
+        net.adv(net.jitter(300, 900))
+        self.tcp.ack(True)
+        self.flow.attrs["protocol_version"] = 3
+        self.flow.attrs["tsap_called"] = "SIMATIC-ROOT-ES"
+        return self
+
+    def get_multi_variables(self, n_items=2):
+        """V3 GetMultiVariables with a 32-octet integrity digest."""
+        net = self.net
+        r = net.rng
+        self.seq += 1
+        items = b"".join(b"\x04\x82\x8a\x11" + _pack(">B", 0x80 | i) +
+                         bytes([0x40 + i]) for i in range(n_items))
+        body = (b"\x31\x00\x00\x05\x4c\x00\x00" + _pack(">HI", self.seq,
+                                                          self.session) +
+                b"\x34\x00\x00\x00\x00" + bytes([n_items, 4 * n_items]) +
+                items + b"\x00\x00\x00\x00\x00")
+        digest = bytes(r.getrandbits(8) for _ in range(32))
+        req = b"\x72\x03" + _pack(">H", 33 + len(body)) + b"\x20" + digest + \
+            body + b"\x72\x03\x00\x00"
+        fr = self._send(True, req)
+        self.flow.op("s7comm-plus", 0x054C, fr, name="GetMultiVariables")
+        net.adv(net.jitter(2000, 7000))
+        vals = b"".join(bytes([0x80 | i, 0x00, 0x04]) +
+                        _pack(">I", r.getrandbits(32)) for i in range(n_items))
+        rbody = (b"\x32\x00\x00\x05\x4c\x00\x00" + _pack(">H", self.seq) +
+                 b"\x00" + vals + b"\x00\x00\x00\x00\x00")
+        digest = bytes(r.getrandbits(8) for _ in range(32))
+        resp = b"\x72\x03" + _pack(">H", 33 + len(rbody)) + b"\x20" + \
+            digest + rbody + b"\x72\x03\x00\x00"
+        self._send(False, resp)
+        net.adv(net.jitter(300, 900))
+        self.tcp.ack(True)
+        return fr
+
+    def close(self):
+        self.tcp.close()
+
+
+# ---------------------------------------------------------------------------
 # 6. plant description -> hosts; pattern scheduler
 # ---------------------------------------------------------------------------
 
@@ -1057,6 +1660,156 @@ def sc_modbus_basic(net):
     e.umas(0x11)                            # release reservation
     net.adv(10000)
     e.close()
+
+
+# --- dnp3-basic -----------------------------------------------------------
+
+SEL_ATTRS = [(252, "Schweitzer Engineering Laboratories"),
+             (250, "SEL-3530 RTAC"),
+             (243, "3530-R1"), (242, "R148-V2"),
+             (248, "3530150123"), (246, "SUB7-RTU1")]
+
+
+def sel_identity():
+    return {"vendor": "Schweitzer Engineering Laboratories",
+            "product": "SEL-3530 RTAC", "model": "SEL-3530",
+            "firmware": "R148-V2", "hardware": "3530-R1",
+            "serial": "3530150123", "name": "SUB7-RTU1",
+            "source": "dnp3 g0 device attributes"}
+
+
+def dnp3_session_script(d, sched, t0_ms, rounds=10, period_ms=1000):
+    """The usual life of a DNP3 association, scheduled from t0."""
+    sched.once(t0_ms, lambda: (d.integrity_poll(), d.net.adv(30000),
+                               d.clear_restart(), d.net.adv(30000),
+                               d.device_attributes(SEL_ATTRS),
+                               d.net.adv(30000), d.enable_unsolicited()))
+    sched.every(period_ms, d.event_poll, start_ms=t0_ms + 600, count=rounds)
+    sched.once(t0_ms + 2300, lambda: d.unsolicited(b""))
+    sched.once(t0_ms + 4200, lambda: d.unsolicited(
+        b"\x02\x01\x17\x01\x03\x81"))
+    sched.once(t0_ms + 5300, lambda: d.select_operate(3, 0x41))
+    sched.once(t0_ms + 6400, lambda: d.direct_operate(7, 0x03))
+    sched.once(t0_ms + 7400, lambda: d.direct_operate(99, 0x03, bad=True))
+    sched.once(t0_ms + 8500, lambda: d.integrity_poll())
+
+
+@scenario("dnp3-basic", "a SCADA master and an SEL RTU over TCP 20000 "
+          "(integrity/event polls, multi-segment response, g0 attributes, "
+          "g80 write, select/operate, direct operate + error, unsolicited + "
+          "confirm, cold restart) and an engineering station over UDP 20000")
+def sc_dnp3_basic(net):
+    h = build_plant(net, {
+        "zones": [{"name": "substation", "purdue_level": 1,
+                   "network": "10.20.0.0/24"}],
+        "assets": [
+            {"name": "scada", "zone": "substation", "ip": ".10",
+             "vendor": "dell", "kind": "scada-server", "purdue_level": 2,
+             "ttl": 128},
+            {"name": "ews", "zone": "substation", "ip": ".11",
+             "vendor": "hp", "kind": "engineering-workstation",
+             "purdue_level": 2, "ttl": 128},
+            {"name": "rtu-sel", "zone": "substation", "ip": ".50",
+             "vendor": "sel", "kind": "rtu", "identity": sel_identity()},
+        ]})
+    d = Dnp3Master(net, h["scada"], h["rtu-sel"], 1, 10).connect()
+    s = Scheduler(net)
+    dnp3_session_script(d, s, 0)
+    s.run()
+    net.adv(300000)
+    d.cold_restart()
+    net.adv(800000)
+    d.close()
+    net.adv(200000)
+    u = Dnp3Master(net, h["ews"], h["rtu-sel"], 3, 10, udp=True).connect()
+    u.iin = 0
+    u.device_attributes(SEL_ATTRS)
+    net.adv(100000)
+    u.request(1, DNP3_CLASS0, u.class0_objects(8))
+    net.adv(100000)
+    u.direct_operate(2, 0x03)
+
+
+# --- s7-basic -------------------------------------------------------------
+
+S7_315_ORDER = "6ES7 315-2EH14-0AB0"
+S7_315_SERIAL = "S C-X4U421302009"
+
+
+def s7_315_identity(station="WTP-NORTH", module="PLC_LINE1"):
+    return {"vendor": "Siemens", "product": S7_315_ORDER,
+            "model": "CPU 315-2 PN/DP", "firmware": "V3.2.6",
+            "hardware": "1", "serial": S7_315_SERIAL,
+            "name": module, "plant": station,
+            "source": "s7comm SZL 0x0011/0x001C"}
+
+
+def s7_1500_identity():
+    return {"vendor": "Siemens", "product": "6ES7 511-1AK00-0AB0",
+            "model": "CPU 1511-1 PN", "firmware": "V2.8",
+            "application_uri": "urn:SIMATIC.S7-1500.OPC-UA.Application:PLC_2",
+            "product_uri": "https://www.siemens.com/s7-1500",
+            "name": "SIMATIC.S7-1500.OPC-UA.Application:PLC_2",
+            "source": "s7comm-plus CreateObject; opcua CreateSession"}
+
+
+def s7_szl_identify(c, station="WTP-NORTH", module="PLC_LINE1", seg=False):
+    c.read_szl(0x0011, 0x0000, szl_0011(S7_315_ORDER, 1, (3, 2, 6)))
+    c.net.adv(c.net.jitter(5000, 20000))
+    c.read_szl(0x001C, 0x0000, szl_001c([
+        (1, station), (2, module), (3, "LINE1"),
+        (4, "Original Siemens Equipment"), (5, S7_315_SERIAL),
+        (7, "CPU 315-2 PN/DP"), (8, ""), (0x0B, "")]), seg=seg)
+
+
+def s7_poll(c):
+    c.read_var([("DB", 10, 0, 24), ("M", 0, 100, 4), ("DB", 11, 8, 7)])
+
+
+@scenario("s7-basic", "an HMI polling an S7-315 (read var DB/M, write var), "
+          "an engineering station identifying it (SZL 0x0011/0x001C, one "
+          "reply COTP-segmented), downloading OB1, PI _INSE and PLC stop; "
+          "S7comm-plus to an S7-1500")
+def sc_s7_basic(net):
+    h = build_plant(net, {
+        "zones": [{"name": "cell", "purdue_level": 1,
+                   "network": "192.168.0.0/24"}],
+        "assets": [
+            {"name": "hmi", "zone": "cell", "ip": ".21", "vendor": "intel",
+             "kind": "hmi", "purdue_level": 2, "ttl": 128},
+            {"name": "ews", "zone": "cell", "ip": ".30", "vendor": "dell",
+             "kind": "engineering-workstation", "purdue_level": 2,
+             "ttl": 128},
+            {"name": "plc-s7-315", "zone": "cell", "ip": ".1",
+             "vendor": "siemens", "kind": "plc", "ttl": 30,
+             "identity": s7_315_identity()},
+            {"name": "plc-s7-1500", "zone": "cell", "ip": ".2",
+             "vendor": "siemens2", "kind": "plc", "ttl": 64,
+             "identity": s7_1500_identity()},
+        ]})
+    c = S7Client(net, h["hmi"], h["plc-s7-315"]).connect()
+    s = Scheduler(net)
+    s.every(500, lambda: s7_poll(c), start_ms=100, count=10)
+    s.once(2700, lambda: c.write_var([("DB", 10, 4, b"\x00\x2a"),
+                                      ("M", 0, 20, b"\x01")]))
+    s.run()
+    c.close()
+    net.adv(300000)
+    e = S7Client(net, h["ews"], h["plc-s7-315"]).connect()
+    s7_szl_identify(e, seg=True)
+    net.adv(200000)
+    e.download("08", 1, 180)
+    net.adv(400000)
+    e.plc_stop()
+    net.adv(100000)
+    e.close()
+    net.adv(200000)
+    p = S7PlusClient(net, h["ews"], h["plc-s7-1500"]).connect()
+    for _ in range(3):
+        net.adv(net.jitter(90000, 110000))
+        p.get_multi_variables(2)
+    net.adv(50000)
+    p.close()
 
 
 BUNDLED = ["sample-plant", "modbus-basic", "dnp3-basic", "s7-basic",
