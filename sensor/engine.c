@@ -852,7 +852,10 @@ ndpi_step(struct engine *e, struct conn *c, const struct pkt *p)
 	if (label_packet(e->lab, c->lf, p->l3, p->l3_len, p->ts_us, name,
 		sizeof(name))) {
 		c->label = graph_proto_id(e->g, name);
-		c->state = CS_LABELLED;
+		/* A tentative dissector keeps the flow: if it confirms, its
+		 * label wins; nDPI's is the fallback. */
+		if (c->state != CS_OT)
+			c->state = CS_LABELLED;
 		label_flow_free(c->lf);
 		c->lf = NULL;
 		if (c->ga != NULL)
@@ -862,7 +865,11 @@ ndpi_step(struct engine *e, struct conn *c, const struct pkt *p)
 		return;
 	}
 	if (++c->ndpi_pkts >= ENGINE_NDPI_MAX_PKTS) {
+		int keep = c->state == CS_OT;
+
 		conn_final_label(e, c);
+		if (keep)
+			c->state = CS_OT;
 		if (c->ga != NULL)
 			graph_asset_name(e->g, c->ga, 0,
 			    graph_proto_name(e->g, c->label));
@@ -953,7 +960,7 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 			deliver(e, c, dir, p.payload, p.payload_len);
 		if (c->state != CS_OT) /* disowned: nDPI from here */
 			c->state = CS_NDPI;
-		if (!c->confirmed && c->state == CS_OT && c->lf == NULL &&
+		if (!c->confirmed && c->state == CS_OT && c->label == 0 &&
 		    c->ndpi_pkts < ENGINE_NDPI_MAX_PKTS)
 			ndpi_step(e, c, &p); /* tentative: label meanwhile */
 	} else if (c->state == CS_NDPI || (c->state == CS_NEW &&

@@ -202,7 +202,7 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 				    "from %s", t[i].ctrl_from);
 			else
 				snprintf(why, sizeof(why),
-				    "industrial protocol server (%s)", r);
+				    "industrial protocol server (%.200s)", r);
 			set(a, "plc", 1, "%s", why);
 		} else if (t[i].prog_out || t[i].ctrl_out) {
 			if (t[i].prog_out)

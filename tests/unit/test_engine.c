@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_engine.c: connections, direction, TCP reassembly and the flow
+ * table, driven through the public path (engine_frame -> graph -> SQLite
+ * in memory -> load), with Modbus/TCP as the stream under test: every
+ * request counted once is proof that the stream was delivered whole and
+ * in order.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../sensor/engine.h"
+#include "../../store/store.h"
+
+#define CLI 0x0a000014u /* 10.0.0.20 */
+#define SRV 0x0a00000au /* 10.0.0.10 */
+
+struct rig {
+	struct graph *g;
+	struct engine *e;
+	struct store *st;
+	uint64_t frame, ts;
+};
+
+static void
+rig_open(struct rig *r, const struct engine_cfg *cfg)
+{
+	char err[256];
+
+	memset(r, 0, sizeof(*r));
+	r->g = graph_new(NULL);
+	ck_assert_ptr_nonnull(r->g);
+	r->e = engine_new(cfg, r->g, err, sizeof(err));
+	ck_assert_msg(r->e != NULL, "%s", err);
+	r->st = store_open(":memory:", 0, err, sizeof(err));
+	ck_assert_msg(r->st != NULL, "%s", err);
+	engine_set_source(r->e, 1, 1 /* DLT_EN10MB */);
+	r->ts = 1767600000000000ull; /* 2026-01-05T08:00:00Z */
+}
+
+/* Push everything and load the flows back. */
+static void
+rig_flows(struct rig *r, struct st_flow **fs, size_t *nf,
+    struct engine_stats *es)
+{
+	char err[256];
+
+	engine_stats(r->e, es);
+	engine_free(r->e);
+	r->e = NULL;
+	ck_assert_int_eq(store_flush(r->st, r->g, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_load_flows(r->st, fs, nf, err, sizeof(err)),
+	    0);
+}
+
+static void
+rig_close(struct rig *r)
+{
+	engine_free(r->e);
+	graph_free(r->g);
+	store_close(r->st);
+}
+
+/* Ethernet (+ optional 802.1Q) / IPv4 / TCP frame. */
+static size_t
+mk_tcp(uint8_t *b, uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp,
+    uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *pl,
+    size_t plen, uint16_t vlan)
+{
+	static const uint8_t mac_c[6] = {0x00, 0x1b, 0x1b, 0, 0, 0x14};
+	static const uint8_t mac_s[6] = {0x00, 0x80, 0xf4, 0, 0, 0x0a};
+	size_t o = 0, iplen = 20 + 20 + plen;
+
+	memcpy(b, sip == CLI ? mac_s : mac_c, 6); /* dst */
+	memcpy(b + 6, sip == CLI ? mac_c : mac_s, 6);
+	o = 12;
+	if (vlan) {
+		b[o++] = 0x81;
+		b[o++] = 0x00;
+		b[o++] = (uint8_t)(vlan >> 8);
+		b[o++] = (uint8_t)vlan;
+	}
+	b[o++] = 0x08;
+	b[o++] = 0x00;
+	/* IPv4 */
+	b[o++] = 0x45;
+	b[o++] = 0;
+	b[o++] = (uint8_t)(iplen >> 8);
+	b[o++] = (uint8_t)iplen;
+	memset(b + o, 0, 4); /* id, flags, fragment offset */
+	o += 4;
+	b[o++] = 64;
+	b[o++] = 6;
+	b[o++] = 0;
+	b[o++] = 0;
+	for (int i = 3; i >= 0; i--)
+		b[o++] = (uint8_t)(sip >> (8 * i));
+	for (int i = 3; i >= 0; i--)
+		b[o++] = (uint8_t)(dip >> (8 * i));
+	/* TCP */
+	b[o++] = (uint8_t)(sp >> 8);
+	b[o++] = (uint8_t)sp;
+	b[o++] = (uint8_t)(dp >> 8);
+	b[o++] = (uint8_t)dp;
+	for (int i = 3; i >= 0; i--)
+		b[o++] = (uint8_t)(seq >> (8 * i));
+	for (int i = 3; i >= 0; i--)
+		b[o++] = (uint8_t)(ack >> (8 * i));
+	b[o++] = 0x50;
+	b[o++] = flags;
+	b[o++] = 0xff;
+	b[o++] = 0xff;
+	memset(b + o, 0, 4);
+	o += 4;
+	if (plen)
+		memcpy(b + o, pl, plen);
+	return o + plen;
+}
+
+static void
+feed(struct rig *r, uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp,
+    uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *pl,
+    size_t plen, uint16_t vlan)
+{
+	uint8_t b[2048];
+	size_t n = mk_tcp(b, sip, dip, sp, dp, seq, ack, flags, pl, plen, vlan);
+
+	r->ts += 1000;
+	engine_frame(r->e, b, (uint32_t)n, (uint32_t)n, r->ts, ++r->frame);
+}
+
+/* Modbus Read Holding Registers request, transaction id tid:
+ * MBAP tid(2) proto(2)=0 len(2)=6 unit(1)=1 | PDU fc=3 addr=0 qty=10 */
+static size_t
+mb_req(uint8_t *b, uint16_t tid)
+{
+	const uint8_t t[12] = {(uint8_t)(tid >> 8), (uint8_t)tid, 0, 0, 0, 6,
+	    1, 3, 0, 0, 0, 10};
+
+	memcpy(b, t, sizeof(t));
+	return sizeof(t);
+}
+
+/* Its response: MBAP len = 3 + 20; fc 3, byte count 20, 20 bytes. */
+static size_t
+mb_rsp(uint8_t *b, uint16_t tid)
+{
+	const uint8_t h[9] = {(uint8_t)(tid >> 8), (uint8_t)tid, 0, 0, 0, 23,
+	    1, 3, 20};
+
+	memcpy(b, h, sizeof(h));
+	memset(b + 9, 0x11, 20);
+	return 29;
+}
+
+static const struct st_op *
+find_op(const struct st_flow *f, const char *proto, uint32_t code)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_ops; i++)
+		if (strcmp(f->ops[i].protocol, proto) == 0 &&
+		    f->ops[i].code == code)
+			return &f->ops[i];
+	return NULL;
+}
+
+/* Handshake from the client; returns after SYN, SYN/ACK, ACK. */
+static void
+handshake(struct rig *r, uint16_t cport, uint32_t *cseq, uint32_t *sseq,
+    uint16_t vlan)
+{
+	*cseq = 1000;
+	*sseq = 5000;
+	feed(r, CLI, SRV, cport, 502, *cseq, 0, 0x02, NULL, 0, vlan);
+	feed(r, SRV, CLI, 502, cport, *sseq, *cseq + 1, 0x12, NULL, 0, vlan);
+	(*cseq)++;
+	(*sseq)++;
+	feed(r, CLI, SRV, cport, 502, *cseq, *sseq, 0x10, NULL, 0, vlan);
+}
+
+static void
+check_one_flow(struct st_flow *fs, size_t nf, uint64_t reads)
+{
+	const struct st_op *op;
+
+	ck_assert_uint_eq(nf, 1);
+	ck_assert_str_eq(fs[0].client, "10.0.0.20");
+	ck_assert_str_eq(fs[0].server, "10.0.0.10");
+	ck_assert_uint_eq(fs[0].server_port, 502);
+	ck_assert_str_eq(fs[0].protocol, "modbus");
+	op = find_op(&fs[0], "modbus", 3);
+	ck_assert_ptr_nonnull(op);
+	ck_assert_str_eq(op->cls, "read");
+	ck_assert_uint_eq(op->count, reads);
+}
+
+START_TEST(in_order)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs, ss;
+	int i;
+
+	rig_open(&r, NULL);
+	handshake(&r, 40000, &cs, &ss, 0);
+	for (i = 0; i < 3; i++) {
+		n = mb_req(pl, (uint16_t)i);
+		feed(&r, CLI, SRV, 40000, 502, cs, ss, 0x18, pl, n, 0);
+		cs += (uint32_t)n;
+		n = mb_rsp(pl, (uint16_t)i);
+		feed(&r, SRV, CLI, 502, 40000, ss, cs, 0x18, pl, n, 0);
+		ss += (uint32_t)n;
+	}
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 3);
+	ck_assert_uint_eq(fs[0].packets, 9);
+	ck_assert_uint_eq(fs[0].connections, 1);
+	ck_assert_uint_eq(fs[0].frame, 1);
+	ck_assert_uint_eq(es.tcp_retrans, 0);
+	ck_assert_uint_eq(es.tcp_gaps, 0);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(split_and_coalesced)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[128];
+	uint32_t cs, ss;
+
+	rig_open(&r, NULL);
+	handshake(&r, 40001, &cs, &ss, 0);
+	/* one request split 5 + 7 bytes */
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40001, 502, cs, ss, 0x10, pl, 5, 0);
+	feed(&r, CLI, SRV, 40001, 502, cs + 5, ss, 0x18, pl + 5, n - 5, 0);
+	cs += (uint32_t)n;
+	/* two requests in one segment */
+	n = mb_req(pl, 2);
+	n += mb_req(pl + n, 3);
+	feed(&r, CLI, SRV, 40001, 502, cs, ss, 0x18, pl, n, 0);
+	cs += (uint32_t)n;
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 3);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(retransmission_counted_once)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs, ss;
+
+	rig_open(&r, NULL);
+	handshake(&r, 40002, &cs, &ss, 0);
+	n = mb_req(pl, 7);
+	feed(&r, CLI, SRV, 40002, 502, cs, ss, 0x18, pl, n, 0);
+	feed(&r, CLI, SRV, 40002, 502, cs, ss, 0x18, pl, n, 0); /* again */
+	cs += (uint32_t)n;
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 1);
+	ck_assert_uint_eq(es.tcp_retrans, 1);
+	ck_assert_uint_eq(fs[0].packets, 5);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(out_of_order)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n1, n2;
+	struct engine_stats es;
+	uint8_t a[64], b[64];
+	uint32_t cs, ss;
+
+	rig_open(&r, NULL);
+	handshake(&r, 40003, &cs, &ss, 0);
+	n1 = mb_req(a, 1);
+	n2 = mb_req(b, 2);
+	/* the second segment arrives first */
+	feed(&r, CLI, SRV, 40003, 502, cs + (uint32_t)n1, ss, 0x18, b, n2, 0);
+	feed(&r, CLI, SRV, 40003, 502, cs, ss, 0x18, a, n1, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 2);
+	ck_assert_uint_eq(es.tcp_ooo, 1);
+	ck_assert_uint_eq(es.tcp_gaps, 0);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(overlap_trimmed)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs, ss;
+
+	rig_open(&r, NULL);
+	handshake(&r, 40004, &cs, &ss, 0);
+	n = mb_req(pl, 1);
+	n += mb_req(pl + n, 2);
+	/* first 8 bytes, then a segment re-sending bytes 4.. to the end */
+	feed(&r, CLI, SRV, 40004, 502, cs, ss, 0x18, pl, 8, 0);
+	feed(&r, CLI, SRV, 40004, 502, cs + 4, ss, 0x18, pl + 4, n - 4, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 2);
+	ck_assert_uint_eq(es.tcp_overlaps, 1);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(gap_resynchronises)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs, ss, lost;
+
+	rig_open(&r, NULL);
+	handshake(&r, 40005, &cs, &ss, 0);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40005, 502, cs, ss, 0x18, pl, n, 0);
+	cs += (uint32_t)n;
+	lost = cs; /* this request is never captured */
+	cs += (uint32_t)n;
+	n = mb_req(pl, 3);
+	feed(&r, CLI, SRV, 40005, 502, cs, ss, 0x18, pl, n, 0);
+	cs += (uint32_t)n;
+	/* the server acknowledges everything: the hole will not fill */
+	feed(&r, SRV, CLI, 502, 40005, ss, cs, 0x10, NULL, 0, 0);
+	n = mb_req(pl, 4);
+	feed(&r, CLI, SRV, 40005, 502, cs, ss, 0x18, pl, n, 0);
+	(void)lost;
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 3);
+	ck_assert_uint_eq(es.tcp_gaps, 1);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(gap_without_acks_resyncs_by_cap)
+{
+	/* One direction only (a SPAN that misses the other): no ACKs tell
+	 * the hole is lost; holding ENGINE_OOO_SEGS segments does. */
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs = 77;
+	unsigned i;
+
+	rig_open(&r, NULL);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40006, 502, cs, 0, 0x18, pl, n, 0);
+	cs += 2 * (uint32_t)n; /* one lost */
+	for (i = 0; i < ENGINE_OOO_SEGS + 5; i++) {
+		feed(&r, CLI, SRV, 40006, 502, cs, 0, 0x18, pl, n, 0);
+		cs += (uint32_t)n;
+	}
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 1 + ENGINE_OOO_SEGS + 5);
+	ck_assert_uint_eq(es.tcp_gaps, 1);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(mid_connection_direction_from_port)
+{
+	/* No handshake: the first packet seen is the server's response;
+	 * port 502 still makes 10.0.0.10 the server. */
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+
+	rig_open(&r, NULL);
+	n = mb_rsp(pl, 9);
+	feed(&r, SRV, CLI, 502, 40007, 100, 200, 0x18, pl, n, 0);
+	n = mb_req(pl, 10);
+	feed(&r, CLI, SRV, 40007, 502, 200, 100 + 29, 0x18, pl, n, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 1);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(not_modbus_on_502)
+{
+	/* An HTTP request on port 502 is not Modbus. */
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf;
+	struct engine_stats es;
+	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	uint32_t cs, ss;
+
+	rig_open(&r, NULL);
+	handshake(&r, 40008, &cs, &ss, 0);
+	feed(&r, CLI, SRV, 40008, 502, cs, ss, 0x18, (const uint8_t *)http,
+	    sizeof(http) - 1, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(nf, 1);
+	ck_assert_str_ne(fs[0].protocol, "modbus");
+	ck_assert_uint_eq(fs[0].n_ops, 0);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(vlan_kept)
+{
+	struct rig r;
+	struct st_flow *fs;
+	struct st_asset *as;
+	size_t nf, na, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs, ss;
+	char err[128];
+
+	rig_open(&r, NULL);
+	handshake(&r, 40009, &cs, &ss, 10);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40009, 502, cs, ss, 0x18, pl, n, 10);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(nf, 1);
+	ck_assert_uint_eq(fs[0].vlan, 10);
+	ck_assert_int_eq(store_load_assets(r.st, &as, &na, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(na, 2);
+	ck_assert_uint_eq(as[0].vlan, 10);
+	ck_assert_uint_eq(as[1].vlan, 10);
+	ck_assert_str_eq(as[0].ip, "10.0.0.10");
+	ck_assert_str_eq(as[0].macs, "00:80:f4:00:00:0a");
+	ck_assert_uint_eq(as[0].packets, 4);
+	free(as);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(cap_evicts_oldest)
+{
+	struct engine_cfg cfg;
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint16_t p;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_conns = 2;
+	rig_open(&r, &cfg);
+	n = mb_req(pl, 1);
+	for (p = 41000; p < 41005; p++)
+		feed(&r, CLI, SRV, p, 502, 1, 1, 0x18, pl, n, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(es.conns, 5);
+	ck_assert_uint_eq(es.conns_evicted, 3);
+	/* evicted connections were pushed, not lost */
+	check_one_flow(fs, nf, 5);
+	ck_assert_uint_eq(fs[0].connections, 5);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(idle_timeout)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+
+	rig_open(&r, NULL);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 42000, 502, 1, 1, 0x18, pl, n, 0);
+	r.ts += (uint64_t)(ENGINE_TCP_TIMEOUT_S + 2) * 1000000u;
+	feed(&r, CLI, SRV, 42001, 502, 1, 1, 0x18, pl, n, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(es.conns_timed_out, 1);
+	check_one_flow(fs, nf, 2);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(truncated_frame_counted)
+{
+	struct rig r;
+	uint8_t b[256];
+	size_t n;
+	struct engine_stats es;
+	uint8_t pl[64];
+
+	rig_open(&r, NULL);
+	n = mb_req(pl, 1);
+	n = mk_tcp(b, CLI, SRV, 43000, 502, 1, 1, 0x18, pl, n, 0);
+	/* caplen cuts the TCP header */
+	engine_frame(r.e, b, 40, (uint32_t)n, r.ts, 1);
+	engine_stats(r.e, &es);
+	ck_assert_uint_eq(es.truncated, 1);
+	ck_assert_uint_eq(es.conns, 0);
+	rig_close(&r);
+}
+END_TEST
+
+static Suite *
+engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, in_order);
+	tcase_add_test(tc, split_and_coalesced);
+	tcase_add_test(tc, retransmission_counted_once);
+	tcase_add_test(tc, out_of_order);
+	tcase_add_test(tc, overlap_trimmed);
+	tcase_add_test(tc, gap_resynchronises);
+	tcase_add_test(tc, gap_without_acks_resyncs_by_cap);
+	tcase_add_test(tc, mid_connection_direction_from_port);
+	tcase_add_test(tc, not_modbus_on_502);
+	tcase_add_test(tc, vlan_kept);
+	tcase_add_test(tc, cap_evicts_oldest);
+	tcase_add_test(tc, idle_timeout);
+	tcase_add_test(tc, truncated_frame_counted);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(engine_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
