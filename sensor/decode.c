@@ -794,6 +794,8 @@ ip_any(struct decoder *d, struct pkt *pkt, const uint8_t *p, size_t cap,
 	v = p[0] >> 4;
 	if (want != 0 && v != want)
 		return DEC_MALFORMED;
+	pkt->l3 = p; /* for nDPI, which wants the IP packet as captured */
+	pkt->l3_len = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
 	if (v == 4)
 		return ip4(d, pkt, p, cap, wire);
 	if (v == 6)
@@ -964,6 +966,8 @@ decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
 	pkt->win = 0;
 	pkt->payload = NULL;
 	pkt->payload_len = 0;
+	pkt->l3 = NULL;
+	pkt->l3_len = 0;
 	pkt->ip_len = 0;
 	pkt->truncated = 0;
 	pkt->reassembled = 0;
