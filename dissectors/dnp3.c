@@ -565,6 +565,8 @@ dnp3_point_group(uint8_t g)
 static int
 dnp3_req_has_data(uint8_t fc, uint8_t g)
 {
+	if (g == 120) /* SA objects, e.g. g120v3 in an aggressive-mode read */
+		return 1;
 	switch (fc) {
 	case 1:	 /* read */
 	case 7:	 /* freezes name points only */
