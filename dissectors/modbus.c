@@ -280,6 +280,7 @@ struct modbus_state {
 	uint8_t resync[2];     /* per dis_dir: next bytes may be mid-PDU */
 	uint8_t roles[2];      /* per obs_side: MODBUS_ROLE_* reported */
 	uint8_t have_prodcode; /* a 43/14 ProductCode was reported */
+	uint8_t pend_full;     /* overflow flagged; again once a slot frees */
 };
 
 #define MODBUS_ROLE_CLIENT 0x01
@@ -491,8 +492,13 @@ modbus_pend_add(struct modbus_run *r, const struct modbus_pdu *p)
 			oldest = &st->pend[i];
 	}
 	if (e == NULL) {
-		/* Full: the oldest request is least likely to be answered. */
-		modbus_anomaly(r, MODBUS_AN_PENDING_FULL);
+		/*
+		 * Full: the oldest request is least likely to be answered.
+		 * Flag the overflow once, not for every request of a flood.
+		 */
+		if (!st->pend_full)
+			modbus_anomaly(r, MODBUS_AN_PENDING_FULL);
+		st->pend_full = 1;
 		e = oldest;
 	}
 	if (++st->seq == 0)
@@ -595,9 +601,11 @@ modbus_req_file(struct modbus_run *r, struct modbus_pdu *p, struct cur *d,
 		modbus_anomaly(r, MODBUS_AN_SHORT_PDU);
 		return;
 	}
-	if (bc != d->left)
+	if (bc != d->left) {
 		modbus_anomaly(r, MODBUS_AN_BYTE_COUNT);
-	recs = cur_sub(d, bc <= d->left ? bc : d->left);
+		return;
+	}
+	recs = cur_sub(d, bc);
 	/* each sub-request takes at least 7 bytes: at most 36 rounds */
 	while (recs.left > 0 && cur_ok(&recs)) {
 		ref = cur_u8(&recs);
@@ -1061,6 +1069,7 @@ modbus_response(struct modbus_run *r, struct modbus_pdu *p, struct cur *d)
 		req.addr_hi = e->addr_hi;
 		req.qty = e->qty;
 		e->seq = 0;
+		r->st->pend_full = 0;
 	}
 
 	p->flags = OBS_OP_RESPONSE;
@@ -1195,11 +1204,12 @@ modbus_scan(const uint8_t *buf, size_t len, size_t from, int *kind)
 /*
  * Skip to the next plausible boundary at or after from.  Returns the rc
  * for parse(): MALFORMED with *used > 0, or NEED_MORE when nothing can
- * be skipped yet (a possible header start at offset 0).
+ * be skipped yet (a possible header start at offset 0).  report: flag
+ * the skip (not when a bad header was just flagged).
  */
 static enum dis_rc
 modbus_skip(struct modbus_run *r, const uint8_t *buf, size_t len,
-    size_t from, size_t *used, int dir)
+    size_t from, size_t *used, int dir, int report)
 {
 	size_t j;
 	int kind;
@@ -1212,6 +1222,8 @@ modbus_skip(struct modbus_run *r, const uint8_t *buf, size_t len,
 	}
 	if (kind == MODBUS_PL_YES)
 		r->st->resync[dir] = 0;
+	if (report && r->st->mine)
+		modbus_anomaly(r, MODBUS_AN_RESYNC);
 	*used = j;
 	return DIS_MALFORMED;
 }
@@ -1277,7 +1289,7 @@ modbus_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
 		/* bytes were lost: start at a header that checks out */
 		if (modbus_scan(buf, len, 0, &kind) != 0 ||
 		    kind != MODBUS_PL_YES)
-			return modbus_skip(&r, buf, len, 0, used, dir);
+			return modbus_skip(&r, buf, len, 0, used, dir, 1);
 		r.st->resync[dir] = 0;
 	}
 
@@ -1319,12 +1331,8 @@ bad:
 	}
 	modbus_anomaly(&r, MODBUS_AN_BAD_MBAP);
 	r.st->resync[dir] = 1;
-	if (off > 0) {
-		/* report what was parsed; the next call skips the rest */
-		*used = off;
-		return DIS_OK;
-	}
-	return modbus_skip(&r, buf, len, 1, used, dir);
+	/* consume the PDUs before it and the garbage up to a boundary */
+	return modbus_skip(&r, buf, len, off + 1, used, dir, 0);
 }
 
 static void
