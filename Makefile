@@ -25,7 +25,9 @@ WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Werror
 OPT ?= -O2 -g
 CFLAGS ?=
-CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP
+EXTRA_CFLAGS ?=
+CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP \
+	$(EXTRA_CFLAGS)
 ifneq ($(SAN),)
 CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SAN)
@@ -116,6 +118,13 @@ $(BUILD)/fuzz-replay/%: $(BUILD)/tests/fuzz/%.o \
 		$(BUILD)/libstore.a $(BUILD)/libdissect.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# libFuzzer binaries: make BUILD=build-fuzz CC=clang SAN=address,undefined
+# EXTRA_CFLAGS=-fsanitize=fuzzer-no-link build-fuzz/fuzz/fuzz_X
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/fuzz_common.o \
+		$(BUILD)/libsensor.a $(BUILD)/libstore.a $(BUILD)/libdissect.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 $(BUILD)/tools/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
