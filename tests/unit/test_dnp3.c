@@ -1501,6 +1501,160 @@ START_TEST(test_object_header_cap)
 }
 END_TEST
 
+/*
+ * Object sizes (IEEE 1815-2012 annex A), written out independently of
+ * the dissector's table: each group/variation is sent in a response,
+ * followed by a device attribute; the attribute is only found if the
+ * walk skipped exactly the object's size.
+ */
+START_TEST(test_object_sizes)
+{
+	static const struct {
+		uint8_t g, v, stop; /* objects 0..stop */
+		uint8_t bytes;	    /* data bytes for them */
+	} t[] = {
+	    {1, 1, 9, 2}, {1, 2, 0, 1}, {2, 1, 0, 1}, {2, 2, 0, 7},
+	    {2, 3, 0, 3}, {3, 1, 4, 2}, {3, 2, 0, 1}, {4, 1, 0, 1},
+	    {4, 2, 0, 7}, {4, 3, 0, 3}, {10, 1, 7, 1}, {10, 2, 0, 1},
+	    {11, 1, 0, 1}, {11, 2, 0, 7}, {12, 1, 0, 11}, {12, 2, 0, 11},
+	    {12, 3, 8, 2}, {13, 1, 0, 1}, {13, 2, 0, 7},
+	    {20, 1, 0, 5}, {20, 2, 0, 3}, {20, 3, 0, 5}, {20, 4, 0, 3},
+	    {20, 5, 0, 4}, {20, 6, 0, 2}, {20, 7, 0, 4}, {20, 8, 0, 2},
+	    {21, 1, 0, 5}, {21, 2, 0, 3}, {21, 3, 0, 5}, {21, 4, 0, 3},
+	    {21, 5, 0, 11}, {21, 6, 0, 9}, {21, 7, 0, 11}, {21, 8, 0, 9},
+	    {21, 9, 0, 4}, {21, 10, 0, 2}, {21, 11, 0, 4}, {21, 12, 0, 2},
+	    {22, 1, 0, 5}, {22, 2, 0, 3}, {22, 5, 0, 11}, {22, 6, 0, 9},
+	    {23, 1, 0, 5}, {23, 2, 0, 3}, {23, 5, 0, 11}, {23, 6, 0, 9},
+	    {30, 1, 0, 5}, {30, 2, 1, 6}, {30, 3, 0, 4}, {30, 4, 0, 2},
+	    {30, 5, 0, 5}, {30, 6, 0, 9}, {31, 1, 0, 5}, {31, 2, 0, 3},
+	    {31, 3, 0, 11}, {31, 4, 0, 9}, {31, 5, 0, 4}, {31, 6, 0, 2},
+	    {31, 7, 0, 5}, {31, 8, 0, 9}, {32, 1, 0, 5}, {32, 2, 0, 3},
+	    {32, 3, 0, 11}, {32, 4, 0, 9}, {32, 5, 0, 5}, {32, 6, 0, 9},
+	    {32, 7, 0, 11}, {32, 8, 0, 15}, {33, 8, 0, 15}, {34, 1, 0, 2},
+	    {34, 2, 0, 4}, {34, 3, 0, 4}, {40, 1, 0, 5}, {40, 2, 0, 3},
+	    {40, 3, 0, 5}, {40, 4, 0, 9}, {41, 1, 0, 5}, {41, 2, 0, 3},
+	    {41, 3, 0, 5}, {41, 4, 0, 9}, {42, 7, 0, 11}, {42, 8, 0, 15},
+	    {43, 1, 0, 5}, {43, 8, 0, 15}, {50, 1, 0, 6}, {50, 2, 0, 10},
+	    {50, 3, 0, 6}, {50, 4, 0, 11}, {51, 1, 0, 6}, {51, 2, 0, 6},
+	    {52, 1, 0, 2}, {52, 2, 0, 2}, {80, 1, 15, 2}, {101, 1, 0, 2},
+	    {101, 2, 0, 4}, {101, 3, 0, 8}, {102, 1, 0, 1}, {110, 5, 1, 10},
+	    {111, 7, 0, 7}, {112, 3, 0, 3}, {113, 9, 0, 9}, {120, 3, 0, 6},
+	    {120, 4, 0, 2}, {121, 1, 0, 7}, {122, 1, 0, 7}, {122, 2, 0, 13},
+	};
+	static const uint8_t attr[] = {0x00, 0xfc, 0x00, 0x00, 0x00, 0x01,
+	    0x01, 'V'};
+	uint8_t app[64], b[128];
+	size_t i, n, k;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(ST, 0, sizeof(ST));
+		rec_reset(&R);
+		k = 0;
+		app[k++] = 0xc1;
+		app[k++] = 0x81;
+		app[k++] = 0x00;
+		app[k++] = 0x00;
+		app[k++] = t[i].g;
+		app[k++] = t[i].v;
+		app[k++] = 0x00;
+		app[k++] = 0x00;
+		app[k++] = t[i].stop;
+		memset(app + k, 0xee, t[i].bytes);
+		k += t[i].bytes;
+		memcpy(app + k, attr, sizeof(attr));
+		k += sizeof(attr);
+		n = apdu(b, 0, app, k);
+		feed(DIS_S2C, b, n);
+		ck_assert_msg(R.n_ident == 1, "g%uv%u: walk lost its place",
+		    t[i].g, t[i].v);
+		ck_assert_str_eq(R.ident[0].vendor, "V");
+		ck_assert_uint_eq(R.n_anomaly, 0);
+	}
+}
+END_TEST
+
+/* dnp3-tcp-loopback-opendnp3-conf-8.11.2.1.pcap frames 25 and 27: a
+ * class 0 read (master 1, outstation 1024) and its 18-header response
+ * (g1v2, g30v2, g20v2, g21v2, g10v2, g40v2): walked to the end. */
+START_TEST(test_real_class0_response)
+{
+	static const uint8_t req[] = {
+	    0x05, 0x64, 0x0b, 0xc4, 0x00, 0x04, 0x01, 0x00, 0xca, 0x8a,
+	    0xc0, 0xc1, 0x01, 0x3c, 0x01, 0x06, 0xf9, 0x73,
+	};
+	static const uint8_t resp[] = {
+	    0x05, 0x64, 0xfc, 0x44, 0x01, 0x00, 0x00, 0x04, 0x03, 0xd5,
+	    0xc5, 0xc1, 0x81, 0x10, 0x00, 0x01, 0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x00, 0x01, 0x01, 0x02, 0x01, 0xf0, 0x1f,
+	    0x29, 0x00, 0x29, 0x00, 0x01, 0x01, 0x02, 0x01, 0x00, 0x04, 0x00,
+	    0x04, 0x01, 0x01, 0x02, 0x01, 0x2a, 0x19,
+	    0xff, 0xff, 0xff, 0xff, 0x01, 0x1e, 0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x00, 0x01, 0x00, 0x00, 0x1e, 0x69, 0x7e,
+	    0x02, 0x01, 0x29, 0x00, 0x29, 0x00, 0x01, 0x00, 0x00, 0x1e, 0x02,
+	    0x01, 0x00, 0x04, 0x00, 0x04, 0x42, 0x79,
+	    0x01, 0x00, 0x00, 0x1e, 0x02, 0x01, 0xff, 0xff, 0xff, 0xff, 0x01,
+	    0x00, 0x00, 0x14, 0x02, 0x01, 0xc6, 0xdb,
+	    0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x14, 0x02, 0x01, 0x29,
+	    0x00, 0x29, 0x00, 0x01, 0x01, 0xc8, 0x85,
+	    0x00, 0x14, 0x02, 0x01, 0x00, 0x04, 0x00, 0x04, 0x01, 0x01, 0x00,
+	    0x14, 0x02, 0x01, 0xff, 0xff, 0x4b, 0x05,
+	    0xff, 0xff, 0x01, 0x01, 0x00, 0x15, 0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x00, 0x01, 0x01, 0x00, 0x15, 0xae, 0x4a,
+	    0x02, 0x01, 0x29, 0x00, 0x29, 0x00, 0x01, 0x01, 0x00, 0x15, 0x02,
+	    0x01, 0x00, 0x04, 0x00, 0x04, 0xc7, 0x27,
+	    0x01, 0x01, 0x00, 0x15, 0x02, 0x01, 0xff, 0xff, 0xff, 0xff, 0x01,
+	    0x01, 0x00, 0x0a, 0x02, 0x00, 0x48, 0x6c,
+	    0x00, 0x13, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+	    0x01, 0x01, 0x01, 0x01, 0x01, 0xe8, 0x51,
+	    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x28, 0x02, 0x00, 0x00, 0x13,
+	    0x01, 0x00, 0x00, 0x01, 0x00, 0xe3, 0x1f,
+	    0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01,
+	    0x00, 0x00, 0x01, 0x00, 0x00, 0x9e, 0x0f,
+	    0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00,
+	    0x00, 0x01, 0x00, 0x00, 0x01, 0xfe, 0x85,
+	    0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+	    0x01, 0x00, 0x00, 0x01, 0x00, 0xdb, 0x49,
+	    0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0xa0, 0x53,
+	};
+	uint8_t b[sizeof(resp) + 32];
+	static const uint8_t g0[] = {0x00, 0xfc, 0x00, 0x00, 0x00, 0x01,
+	    0x02, 'o', 'k'};
+
+	ck_assert_int_eq(feed(DIS_C2S, req, sizeof(req)), DIS_OK);
+	ck_assert_int_eq(feed(DIS_S2C, resp, sizeof(resp)), DIS_OK);
+	ck_assert_uint_eq(R.n_op, 2);
+	check_op(&R.op[0], OBS_C_READ, 0, OBS_SIDE_CLIENT, 1, 0, 1024, NR);
+	check_op(&R.op[1], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 1,
+	    0x1000, 1024, NR);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+
+	/* The same fragment, CRCs stripped, with a device attribute after
+	 * it: found only if the walk ends exactly where the data does. */
+	{
+		uint8_t app[256];
+		size_t i, k = 0, blk;
+
+		for (i = 10; i < sizeof(resp); i += blk + 2) {
+			blk = sizeof(resp) - i - 2 < 16 ? sizeof(resp) - i - 2
+							 : 16;
+			memcpy(app + k, resp + i, blk);
+			k += blk;
+		}
+		ck_assert_uint_eq(k, 0xfc - 5);
+		/* drop the transport header, append the attribute */
+		memmove(app, app + 1, --k);
+		memcpy(app + k, g0, sizeof(g0));
+		k += sizeof(g0);
+		memset(ST, 0, sizeof(ST));
+		rec_reset(&R);
+		feed(DIS_S2C, b, segments(b, 0, app, k, 249, 0));
+		ck_assert_uint_eq(R.n_ident, 1);
+		ck_assert_str_eq(R.ident[0].vendor, "ok");
+		ck_assert_uint_eq(R.n_anomaly, 0);
+	}
+}
+END_TEST
+
 static Suite *
 dnp3_suite(void)
 {
@@ -1565,6 +1719,8 @@ dnp3_suite(void)
 	tc = tcase_create("objects");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_all_qualifiers);
+	tcase_add_test(tc, test_object_sizes);
+	tcase_add_test(tc, test_real_class0_response);
 	tcase_add_test(tc, test_unknown_object_stops_quietly);
 	tcase_add_test(tc, test_object_data_truncated);
 	tcase_add_test(tc, test_object_header_cap);
