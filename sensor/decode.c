@@ -358,12 +358,14 @@ frag_reserve(struct decoder *d, int32_t i, uint32_t need)
 		ncap = g->cap * 2;
 	if (ncap > FRAG_BUF_MAX)
 		ncap = FRAG_BUF_MAX;
+	if (ncap > d->mem_max)
+		return -1; /* over budget alone: evict nobody for it */
 	while (d->mem_used - g->cap + ncap > d->mem_max) {
 		v = d->oldest;
 		if (v == i)
 			v = g->newer;
 		if (v < 0)
-			return -1; /* only this one left: over budget alone */
+			return -1; /* not reached: ncap <= mem_max */
 		frag_release(d, v);
 		d->st.frags_mem_evicted++;
 	}
