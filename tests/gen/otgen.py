@@ -360,6 +360,8 @@ class TcpSession:
         self.s_ack = 0
         self.last = None  # (from_client, seq, ack, flags, payload)
         self.open_ = False
+        self.ooo_frame = self.retx_frame = 0
+        self.split_frames = (0, 0)
 
     # one segment on the wire
     def seg(self, from_client, flags, payload=b"", seq=None, ack=None,
@@ -434,12 +436,16 @@ class TcpSession:
             fl = TCP_ACK | (TCP_PSH if b == len(data) else 0)
             n = self.seg(from_client, fl, data[a:b], seq=base + a)
             done_frame = max(done_frame, n)
+            if k != i:
+                self.ooo_frame = n  # arrived after a later segment
             if k + 1 < len(order):
                 net.adv(net.jitter(*gap))
+        if len(pieces) > 1:
+            self.split_frames = (done_frame - len(pieces) + 1, done_frame)
         if retransmit:
             net.adv(net.jitter(200000, 220000))  # RTO ~200 ms
             fc, seq, ack, flags, payload, opts = self.last
-            self.seg(fc, flags, payload, seq=seq, ack=ack)
+            self.retx_frame = self.seg(fc, flags, payload, seq=seq, ack=ack)
         if from_client:
             self.c_seq = base + len(data)
             self.s_ack = self.c_seq
@@ -1232,7 +1238,7 @@ class S7Client:
     def close(self):
         self.tcp.close()
 
-    def _send_pdu(self, from_client, pdu, seg=False):
+    def _send_pdu(self, from_client, pdu, seg=False, **kw):
         if seg:
             cut = len(pdu) // 2
             a = tpkt(cotp_dt(pdu[:cut], eot=False))
@@ -1241,10 +1247,10 @@ class S7Client:
             n = self.tcp.send(from_client, a + b, split=[len(a)])
             self.net.truth.notable.setdefault("cotp_segmented_pdu", n)
             return n
-        return self.tcp.send(from_client, tpkt(cotp_dt(pdu)))
+        return self.tcp.send(from_client, tpkt(cotp_dt(pdu)), **kw)
 
     def job(self, param, data, rparam, rdata, err=None, cls=None,
-            resp_seg=False, userdata_code=None):
+            resp_seg=False, userdata_code=None, req_kw=None):
         """A job (or userdata request) from the client and its reply."""
         net = self.net
         self.ref = (self.ref + 1) & 0xFFFF
@@ -1256,7 +1262,7 @@ class S7Client:
             req = s7_pdu(1, self.ref, param, data)
             resp = s7_pdu(3, self.ref, rparam, rdata, err)
             code = param[0]
-        fr = self._send_pdu(True, req)
+        fr = self._send_pdu(True, req, **(req_kw or {}))
         net.adv(net.jitter(1500, 8000))
         self._send_pdu(False, resp, seg=resp_seg)
         net.adv(net.jitter(300, 900))
@@ -1284,8 +1290,9 @@ class S7Client:
         return fr
 
     # --- services ---
-    def read_var(self, items):
-        """items: (area, db, start, nbytes); values from the CPU image."""
+    def read_var(self, items, **req_kw):
+        """items: (area, db, start, nbytes); values from the CPU image.
+        req_kw (split=, ooo=, retransmit=) shape the request's segments."""
         r = self.net.rng
         mem = self.s.__dict__.setdefault("s7mem", {})
         param = _pack(">BB", 4, len(items)) + b"".join(
@@ -1304,7 +1311,7 @@ class S7Client:
                 d += b"\0"
             data.append(d)
         return self.job(param, b"", _pack(">BB", 4, len(items)),
-                        b"".join(data))
+                        b"".join(data), req_kw=req_kw)
 
     def read_var_big(self, db, start, nbytes, seg=True):
         """One large item whose reply is sent as a segmented COTP PDU."""
@@ -2208,6 +2215,230 @@ class UaSecureClient(UaClient):
 
 
 # ---------------------------------------------------------------------------
+# 4f. IT protocols: DNS (RFC 1035), HTTP/1.1, TLS 1.2 handshake (RFC 5246,
+#     SNI RFC 6066), RDP X.224 negotiation (MS-RDPBCGR 2.2.1.1/2.2.1.2),
+#     SMB2 NEGOTIATE (MS-SMB2 2.2.3/2.2.4), SSH identification (RFC 4253
+#     4.2), NTP v4 (RFC 5905)
+# ---------------------------------------------------------------------------
+
+def dns_name(name):
+    return b"".join(bytes([len(p)]) + p.encode()
+                    for p in name.split(".")) + b"\0"
+
+
+def dns_query(qid, name, qtype=1):
+    return _pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + dns_name(name) + \
+        _pack(">HH", qtype, 1)
+
+
+def dns_response(qid, name, answers, qtype=1, ttl=3600):
+    out = _pack(">HHHHHH", qid, 0x8180, 1, len(answers), 0, 0) + \
+        dns_name(name) + _pack(">HH", qtype, 1)
+    for a in answers:
+        rd = ipaddress.ip_address(a).packed
+        out += _pack(">HHHIH", 0xC00C, qtype, 1, ttl, len(rd)) + rd
+    return out
+
+
+def tls_client_hello(rng, sni, alpn=(b"h2", b"http/1.1")):
+    suites = [0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC013,
+              0xC014, 0x009C, 0x009D, 0x002F, 0x0035]
+    ext = b""
+    if sni:
+        s = sni.encode()
+        ext += _pack(">HHHBH", 0, len(s) + 5, len(s) + 3, 0, len(s)) + s
+    ext += _pack(">HHH", 0x000A, 8, 6) + _pack(">HHH", 0x001D, 0x0017, 0x0018)
+    ext += _pack(">HHB", 0x000B, 2, 1) + b"\x00"
+    sig = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601]
+    ext += _pack(">HHH", 0x000D, 2 + 2 * len(sig), 2 * len(sig)) + \
+        b"".join(_pack(">H", x) for x in sig)
+    if alpn:
+        al = b"".join(bytes([len(a)]) + a for a in alpn)
+        ext += _pack(">HHH", 0x0010, len(al) + 2, len(al)) + al
+    ext += _pack(">HHB", 0xFF01, 1, 0)
+    body = (b"\x03\x03" + bytes(rng.getrandbits(8) for _ in range(32)) +
+            b"\x20" + bytes(rng.getrandbits(8) for _ in range(32)) +
+            _pack(">H", 2 * len(suites)) +
+            b"".join(_pack(">H", x) for x in suites) + b"\x01\x00" +
+            _pack(">H", len(ext)) + ext)
+    hs = b"\x01" + _pack(">I", len(body))[1:] + body
+    return b"\x16\x03\x01" + _pack(">H", len(hs)) + hs
+
+
+def tls_server_hello(rng, suite=0xC02F):
+    ext = _pack(">HHB", 0xFF01, 1, 0) + _pack(">HHB", 0x000B, 2, 1) + b"\x00"
+    body = (b"\x03\x03" + bytes(rng.getrandbits(8) for _ in range(32)) +
+            b"\x20" + bytes(rng.getrandbits(8) for _ in range(32)) +
+            _pack(">HB", suite, 0) + _pack(">H", len(ext)) + ext)
+    hs = b"\x02" + _pack(">I", len(body))[1:] + body
+    done = b"\x0e\x00\x00\x00"
+    return b"\x16\x03\x03" + _pack(">H", len(hs) + 4) + hs + done
+
+
+def tls_finish(rng):
+    """ChangeCipherSpec + an encrypted Finished (40 octets of noise)."""
+    return b"\x14\x03\x03\x00\x01\x01\x16\x03\x03\x00\x28" + \
+        bytes(rng.getrandbits(8) for _ in range(40))
+
+
+def tls_appdata(rng, n):
+    return b"\x17\x03\x03" + _pack(">H", n) + \
+        bytes(rng.getrandbits(8) for _ in range(n))
+
+
+def tls_session(net, tcp, sni, exchanges=2, alpn=(b"h2", b"http/1.1")):
+    """Handshake and a few application records over an open TcpSession;
+    returns the ClientHello frame number."""
+    r = net.rng
+    fr, _ = tcp.exchange(tls_client_hello(r, sni, alpn),
+                         tls_server_hello(r))
+    tcp.exchange(tls_finish(r), tls_finish(r))
+    for _ in range(exchanges):
+        net.adv(net.jitter(2000, 30000))
+        tcp.exchange(tls_appdata(r, r.randint(80, 600)),
+                     tls_appdata(r, r.randint(200, 1400)))
+    return fr
+
+
+def smb2_header(cmd, msg_id, resp=False, credits=1):
+    return (b"\xfeSMB" + _pack("<HHIHHIIQIIQ", 64, 0, 0, cmd, credits,
+                               1 if resp else 0, 0, msg_id, 0xFEFF, 0, 0) +
+            b"\0" * 16)
+
+
+def nbss(payload):
+    return b"\x00" + _pack(">I", len(payload))[1:] + payload
+
+
+def ntp_ts(t_us):
+    s, us = divmod(t_us, 1000000)
+    return _pack(">II", s + 2208988800, (us << 32) // 1000000)
+
+
+# --- IT exchanges (each records its flow) ---
+
+def it_dns(net, client, server, name, answer, v6=False):
+    flow = net.truth.flow(client, server, "udp", 53, "dns", v6=v6)
+    qid = net.rng.randint(1, 0xFFFF)
+    sp = client.next_port(net.rng)
+    qt = 28 if ":" in answer else 1
+    fr = net.udp(client, server, sp, 53, dns_query(qid, name, qt), flow,
+                 v6=v6)
+    net.adv(net.jitter(300, 3000))
+    net.udp(server, client, 53, sp, dns_response(qid, name, [answer], qt),
+            flow, v6=v6)
+    flow.extra["queries"] = flow.extra.get("queries", 0) + 1
+    return fr
+
+
+def it_http(net, client, server, host, path="/", body_len=900):
+    flow = net.truth.flow(client, server, "tcp", 80, "http")
+    t = TcpSession(net, client, server, 80, flow=flow).open()
+    flow.connections += 1
+    req = ("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Mozilla/5.0 "
+           "(Windows NT 10.0; Win64; x64)\r\nAccept: text/html\r\n"
+           "Connection: close\r\n\r\n" % (path, host)).encode()
+    body = (b"<html><head><title>" + host.encode() +
+            b"</title></head><body>" + b"x" * body_len + b"</body></html>")
+    resp = ("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\n"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n" %
+            len(body)).encode() + body
+    fr, _ = t.exchange(req, resp)
+    t.close(by_client=False)
+    net.truth.note("first_http", fr)
+    return fr
+
+
+def it_tls(net, client, server, sni, port=443, exchanges=2):
+    flow = net.truth.flow(client, server, "tcp", port, "tls")
+    t = TcpSession(net, client, server, port, flow=flow).open()
+    flow.connections += 1
+    flow.extra["sni"] = sni
+    fr = tls_session(net, t, sni, exchanges)
+    t.close()
+    net.truth.note("first_tls_client_hello", fr)
+    return fr
+
+
+def it_rdp(net, client, server, user="user"):
+    flow = net.truth.flow(client, server, "tcp", 3389, "rdp")
+    t = TcpSession(net, client, server, 3389, flow=flow).open()
+    flow.connections += 1
+    r = net.rng
+    cookie = ("Cookie: mstshash=%s\r\n" % user).encode()
+    neg_req = _pack("<BBHI", 1, 0, 8, 0x0000000B)
+    cr = bytes([6 + len(cookie) + len(neg_req)]) + b"\xe0\x00\x00\x00\x00" + \
+        b"\x00" + cookie + neg_req
+    neg_rsp = _pack("<BBHI", 2, 0x1F, 8, 0x00000002)
+    cc = bytes([6 + len(neg_rsp)]) + b"\xd0\x00\x00" + \
+        _pack(">H", r.randint(1, 0xFFFF)) + b"\x00" + neg_rsp
+    fr, _ = t.exchange(tpkt(cr), tpkt(cc))
+    net.truth.note("first_rdp", fr)
+    flow.extra["cookie"] = "mstshash=%s" % user
+    # CredSSP runs inside TLS right after the X.224 exchange
+    t.exchange(tls_client_hello(r, None, None), tls_server_hello(r))
+    t.exchange(tls_finish(r), tls_finish(r))
+    for _ in range(3):
+        net.adv(net.jitter(5000, 60000))
+        t.exchange(tls_appdata(r, r.randint(60, 400)),
+                   tls_appdata(r, r.randint(300, 1400)))
+    t.close()
+    return fr
+
+
+def it_smb2(net, client, server):
+    flow = net.truth.flow(client, server, "tcp", 445, "smbv23")
+    t = TcpSession(net, client, server, 445, flow=flow).open()
+    flow.connections += 1
+    r = net.rng
+    dialects = [0x0202, 0x0210, 0x0300, 0x0302]
+    guid = bytes(r.getrandbits(8) for _ in range(16))
+    req = smb2_header(0, 0) + _pack("<HHHHI", 36, len(dialects), 1, 0,
+                                    0x7F) + guid + _pack("<Q", 0) + \
+        b"".join(_pack("<H", d) for d in dialects)
+    sguid = bytes(r.getrandbits(8) for _ in range(16))
+    ft = (net.t * 10) + 116444736000000000
+    resp = smb2_header(0, 0, resp=True) + _pack(
+        "<HHHH", 65, 1, 0x0302, 0) + sguid + _pack(
+        "<IIIIQQHHI", 0x2F, 8388608, 8388608, 8388608, ft,
+        ft - 36000000000 * 24, 128, 0, 0)
+    fr, _ = t.exchange(nbss(req), nbss(resp))
+    net.truth.note("first_smb", fr)
+    t.close()
+    return fr
+
+
+def it_ssh(net, client, server):
+    flow = net.truth.flow(client, server, "tcp", 22, "ssh")
+    t = TcpSession(net, client, server, 22, flow=flow).open()
+    flow.connections += 1
+    fs = t.send(False, b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n")
+    net.adv(net.jitter(*t.rtt))
+    fr = t.send(True, b"SSH-2.0-PuTTY_Release_0.80\r\n")
+    net.adv(net.jitter(*t.think))
+    t.ack(False)
+    net.adv(net.jitter(20000, 80000))
+    t.close()
+    net.truth.note("first_ssh", fs)
+    return fr
+
+
+def it_ntp(net, client, server):
+    flow = net.truth.flow(client, server, "udp", 123, "ntp")
+    t1 = net.t
+    req = _pack(">BBbbII4s", 0x23, 0, 6, -23, 0, 0, b"\0" * 4) + \
+        b"\0" * 24 + ntp_ts(t1)
+    fr = net.udp(client, server, 123, 123, req, flow)
+    net.adv(net.jitter(200, 2000))
+    t2 = net.t
+    resp = (_pack(">BBbbII4s", 0x24, 2, 6, -23, 0x00000210, 0x00000A40,
+                  bytes([192, 0, 2, 1])) + ntp_ts(t2 - 64000000) +
+            ntp_ts(t1) + ntp_ts(t2 - 20) + ntp_ts(t2))
+    net.udp(server, client, 123, 123, resp, flow)
+    return fr
+
+
+# ---------------------------------------------------------------------------
 # 6. plant description -> hosts; pattern scheduler
 # ---------------------------------------------------------------------------
 
@@ -2294,6 +2525,94 @@ class Scheduler:
                 break
             self.net.at(t)
             cb(t)
+
+
+def start_pattern(net, sched, hosts, p):
+    """Schedule one communication pattern of a plant description:
+
+    {"from": client, "to": server, "proto": modbus|s7comm|dnp3|enip|
+     enip-io|opcua, "every_ms": poll period, "start_ms", "until_ms",
+     "write_every_ms": also write at this period, plus per-protocol
+     knobs (modbus "fc", "addr", "qty", "unit"; enip-io "rpi_ms")}.
+    Returns the client session object."""
+    c, s = hosts[p["from"]], hosts[p["to"]]
+    proto = p["proto"]
+    every = p.get("every_ms", 1000)
+    start = p.get("start_ms", net.rng.randint(0, min(every, 2000)))
+    until = p.get("until_ms")
+    wevery = p.get("write_every_ms")
+    r = net.rng
+
+    def ev(fn, period, first):
+        sched.every(period, fn, start_ms=first, until_ms=until)
+
+    if proto == "modbus":
+        m = ModbusClient(net, c, s, unit=p.get("unit", 1))
+        sched.once(start, m.connect)
+        fc, addr, qty = p.get("fc", 3), p.get("addr", 0), p.get("qty", 10)
+        if fc in (3, 4):
+            ev(lambda: m.read_regs(fc, addr, qty), every, start + 30)
+        else:
+            ev(lambda: m.read_bits(fc, addr, qty), every, start + 30)
+        if wevery:
+            ev(lambda: m.write_reg(addr + r.randint(0, 3),
+                                   r.randint(0, 1000)), wevery,
+               start + wevery // 2)
+        return m
+    if proto == "s7comm":
+        c7 = S7Client(net, c, s)
+        sched.once(start, c7.connect)
+        ev(lambda: s7_poll(c7), every, start + 60)
+        if wevery:
+            ev(lambda: c7.write_var([("DB", 10, 4, _pack(">H", r.randint(
+                0, 999)))]), wevery, start + wevery // 2)
+        return c7
+    if proto == "dnp3":
+        d = Dnp3Master(net, c, s, p.get("master", 1), p.get("outstation", 10))
+        sched.once(start, d.connect)
+        sched.once(start + 40, lambda: d.integrity_poll(16))
+        ev(d.event_poll, every, start + every)
+        if wevery:
+            ev(lambda: d.direct_operate(r.randint(0, 7)), wevery,
+               start + wevery // 2)
+        return d
+    if proto == "enip":
+        e = EnipClient(net, c, s)
+        sched.once(start, e.connect)
+        ev(lambda: logix_poll(e, 2), every, start + 40)
+        if wevery:
+            ev(lambda: e.write_tag("Valve_Pos", "INT", r.randint(0, 100)),
+               wevery, start + wevery // 2)
+        return e
+    if proto == "enip-io":
+        e = EnipClient(net, c, s)
+        rpi = p.get("rpi_ms", every)
+        st = {}
+
+        def fo():
+            e.connect()
+            o2t, t2o = e.forward_open(rpi_us=rpi * 1000)
+            st["io"] = CipIo(net, c, s, o2t, t2o)
+        sched.once(start, fo)
+        ev(lambda: st["io"].cycle(), rpi, start + 20)
+        return e
+    if proto == "opcua":
+        info = getattr(s, "ua_info", None) or S71500_UA
+        u = UaClient(net, c, s, ua_server(s, info), SCADA_UA_CLIENT)
+
+        def op():
+            u.hello()
+            u.open()
+            u.create_session()
+            u.activate_session()
+        sched.once(start, op)
+        ev(lambda: u.read(UA_NODES[:2], [r.uniform(40, 60), True]), every,
+           start + 60)
+        if wevery:
+            ev(lambda: u.write([(UA_NODES[0], r.uniform(40, 60))]), wevery,
+               start + wevery // 2)
+        return u
+    raise ValueError("unknown pattern protocol %r" % proto)
 
 
 # ---------------------------------------------------------------------------
@@ -2744,6 +3063,329 @@ def sc_opcua_basic(net):
     opcua_encrypted_session(net, UaSecureClient(
         net, h["historian"], h["plc-s7-1500"], srv6, HIST_UA_CLIENT,
         v6=True))
+
+
+# --- it-mix ---------------------------------------------------------------
+
+@scenario("it-mix", "office traffic: ARP, LLDP, DNS (one over IPv6), HTTP, "
+          "TLS with SNI, RDP, SMB2, SSH, NTP")
+def sc_it_mix(net):
+    h = build_plant(net, {
+        "zones": [{"name": "office", "purdue_level": 4,
+                   "network": "10.1.1.0/24"}],
+        "assets": [
+            {"name": "pc1", "zone": "office", "ip": ".101", "vendor": "dell",
+             "ttl": 128, "ip6": "fd00:1:1::101"},
+            {"name": "pc2", "zone": "office", "ip": ".102", "vendor": "hp",
+             "ttl": 128},
+            {"name": "dc", "zone": "office", "ip": ".10", "vendor": "dell2",
+             "ttl": 128, "ip6": "fd00:1:1::10",
+             "note": "DNS, NTP and file server"},
+            {"name": "web", "zone": "office", "ip": ".20", "vendor": "hp",
+             "note": "intranet web server"},
+            {"name": "jump", "zone": "office", "ip": ".30", "vendor": "intel",
+             "ttl": 128, "note": "Windows jump host"},
+            {"name": "linux", "zone": "office", "ip": ".40", "vendor": "dell",
+             "note": "Linux server"},
+        ]})
+    pc1, pc2, dc = h["pc1"], h["pc2"], h["dc"]
+    fa = net.arp(pc1, dc)
+    net.truth.note("first_arp", fa)
+    net.adv(20000)
+    net.truth.note("first_lldp", net.lldp(
+        h["jump"], "jump01", "Windows Server 2019; Intel(R) I350 Gigabit"))
+    net.adv(20000)
+    it_dns(net, pc1, dc, "intranet.corp.example", h["web"].ip)
+    net.adv(20000)
+    it_http(net, pc1, h["web"], "intranet.corp.example")
+    net.adv(50000)
+    it_dns(net, pc2, dc, "portal.corp.example", h["web"].ip)
+    net.adv(20000)
+    it_tls(net, pc2, h["web"], "portal.corp.example")
+    net.adv(50000)
+    it_dns(net, pc1, dc, "fileserver.corp.example", "fd00:1:1::10", v6=True)
+    net.adv(30000)
+    it_smb2(net, pc1, dc)
+    net.adv(50000)
+    it_rdp(net, pc2, h["jump"], "j.doe")
+    net.adv(50000)
+    it_ssh(net, pc1, h["linux"])
+    net.adv(50000)
+    it_ntp(net, h["jump"], dc)
+
+
+# --- sample-plant ---------------------------------------------------------
+
+SAMPLE_PLANT = {
+    "zones": [
+        {"name": "enterprise", "purdue_level": 4,
+         "network": "10.0.10.0/24"},
+        {"name": "dmz", "purdue_level": 3, "network": "10.0.20.0/24"},
+        {"name": "supervisory", "purdue_level": 2,
+         "network": "10.0.30.0/24"},
+        {"name": "cell-a", "purdue_level": 1, "network": "10.0.40.0/24",
+         "vlan": 10},
+        {"name": "cell-b", "purdue_level": 1, "network": "10.0.50.0/24"},
+    ],
+    "assets": [
+        {"name": "office-pc1", "zone": "enterprise", "ip": ".101",
+         "vendor": "dell", "ttl": 128},
+        {"name": "office-pc2", "zone": "enterprise", "ip": ".102",
+         "vendor": "hp", "ttl": 128},
+        {"name": "office-pc3", "zone": "enterprise", "ip": ".103",
+         "vendor": "intel", "ttl": 128},
+        {"name": "dc01", "zone": "enterprise", "ip": ".10", "vendor": "dell2",
+         "ttl": 128, "note": "domain controller: DNS, NTP, SMB"},
+        {"name": "intranet", "zone": "enterprise", "ip": ".20",
+         "vendor": "hp", "note": "intranet web server (HTTP, HTTPS)"},
+        {"name": "historian", "zone": "dmz", "ip": ".10", "vendor": "hp",
+         "kind": "historian", "ip6": "fd00:0:20::10",
+         "identity": {"application_uri": HIST_UA_CLIENT[0],
+                      "name": HIST_UA_CLIENT[2],
+                      "source": "opcua (encrypted: not visible)"}},
+        {"name": "jump01", "zone": "dmz", "ip": ".20", "vendor": "intel",
+         "ttl": 128, "note": "remote access jump host"},
+        {"name": "scada01", "zone": "supervisory", "ip": ".10",
+         "vendor": "dell", "kind": "scada-server", "ttl": 128,
+         "ip6": "fd00:0:30::10",
+         "identity": {"application_uri": SCADA_UA_CLIENT[0],
+                      "product_uri": SCADA_UA_CLIENT[1],
+                      "name": SCADA_UA_CLIENT[2],
+                      "source": "opcua CreateSession"}},
+        {"name": "hmi01", "zone": "supervisory", "ip": ".20",
+         "vendor": "intel", "kind": "hmi", "ttl": 128},
+        {"name": "ews01", "zone": "supervisory", "ip": ".30",
+         "vendor": "dell", "kind": "engineering-workstation", "ttl": 128},
+        {"name": "plc-s7-315", "zone": "cell-a", "ip": ".10",
+         "vendor": "siemens", "kind": "plc", "ttl": 30,
+         "identity": s7_315_identity("WTP-NORTH", "PLC_FILTRATION")},
+        {"name": "plc-s7-1500", "zone": "cell-a", "ip": ".11",
+         "vendor": "siemens2", "kind": "plc",
+         "identity": s7_1500_identity()},
+        {"name": "plc-m340", "zone": "cell-a", "ip": ".20",
+         "vendor": "schneider", "kind": "plc",
+         "identity": modicon_identity(), "attrs": modicon_attrs()},
+        {"name": "io-moxa", "zone": "cell-a", "ip": ".30", "vendor": "moxa",
+         "kind": "io-adapter",
+         "note": "Moxa ioLogik E1212 remote I/O (Modbus/TCP server)"},
+        {"name": "plc-logix", "zone": "cell-b", "ip": ".10",
+         "vendor": "rockwell", "kind": "plc",
+         "identity": cip_identity(LOGIX_IDENT),
+         "attrs": {"cip_ident": LOGIX_IDENT}},
+        {"name": "io-aent", "zone": "cell-b", "ip": ".20",
+         "vendor": "rockwell2", "kind": "io-adapter",
+         "identity": cip_identity(AENT_IDENT),
+         "attrs": {"cip_ident": AENT_IDENT}},
+        {"name": "rtu-sel", "zone": "cell-b", "ip": ".30", "vendor": "sel",
+         "kind": "rtu", "identity": sel_identity()},
+        {"name": "eng-laptop", "zone": "cell-b", "ip": ".100",
+         "vendor": "dell", "kind": "engineering-workstation",
+         "purdue_level": 2, "ttl": 128,
+         "note": "maintenance laptop plugged into cell B"},
+    ],
+}
+
+
+@scenario("sample-plant", "a small plant of 18 assets in 5 zones "
+          "(enterprise, DMZ, supervisory, cell A on VLAN 10, cell B): every "
+          "protocol feature of the generator, a split PDU, a retransmission "
+          "and an out-of-order pair, 60 s")
+def sc_sample_plant(net):
+    h = build_plant(net, SAMPLE_PLANT)
+    r = net.rng
+    s = Scheduler(net)
+    T = 60000
+    # --- periodic supervisory polling ---
+    mb = start_pattern(net, s, h, {"from": "scada01", "to": "plc-m340",
+                                   "proto": "modbus", "every_ms": 2000,
+                                   "start_ms": 100, "fc": 3, "qty": 20,
+                                   "until_ms": T})
+    s.every(5000, lambda: mb.read_bits(1, 0, 16), start_ms=700, until_ms=T)
+    s.every(5000, lambda: mb.read_bits(2, 100, 8), start_ms=900, until_ms=T)
+    s.every(10000, lambda: mb.read_regs(4, 30, 10), start_ms=1100,
+            until_ms=T)
+    moxa = start_pattern(net, s, h, {"from": "scada01", "to": "io-moxa",
+                                     "proto": "modbus", "every_ms": 2000,
+                                     "start_ms": 300, "fc": 2, "qty": 12,
+                                     "until_ms": T})
+    s.every(10000, lambda: moxa.read_regs(4, 0, 8), start_ms=1500,
+            until_ms=T)
+    s7 = S7Client(net, h["hmi01"], h["plc-s7-315"])
+    s.once(200, s7.connect)
+    s.every(2000, lambda: s7_poll(s7), start_ms=400, until_ms=T)
+    d = Dnp3Master(net, h["scada01"], h["rtu-sel"], 1, 10)
+    s.once(500, d.connect)
+    dnp3_session_script(d, s, 600, rounds=11, period_ms=5000)
+    hmi_e = EnipClient(net, h["hmi01"], h["plc-logix"])
+    s.once(800, hmi_e.connect)
+    s.every(4000, lambda: logix_poll(hmi_e, 2), start_ms=1000, until_ms=T)
+    # implicit I/O between the Logix and its adapter
+    io_c = EnipClient(net, h["plc-logix"], h["io-aent"])
+    io = {}
+
+    def fo():
+        io_c.connect()
+        o2t, t2o = io_c.forward_open(rpi_us=500000)
+        io["io"] = CipIo(net, h["plc-logix"], h["io-aent"], o2t, t2o)
+    s.once(1200, fo)
+    s.every(500, lambda: io["io"].cycle(), start_ms=1300, until_ms=T - 800,
+            jitter_us=500)
+    s.once(T - 600, io_c.forward_close)
+    # OPC UA: SCADA reads the S7-1500, historian pulls SCADA over IPv6
+    s.once(1600, lambda: opcua_full_session(net, UaClient(
+        net, h["scada01"], h["plc-s7-1500"],
+        ua_server(h["plc-s7-1500"], S71500_UA), SCADA_UA_CLIENT)))
+    srv6 = UaServerInfo(SCADA_UA_CLIENT[0].replace("Client", "Server"),
+                        SCADA_UA_CLIENT[1], "WinCC OPC UA Server",
+                        "opc.tcp://[fd00:0:30::10]:4840/")
+    s.once(9000, lambda: opcua_encrypted_session(net, UaSecureClient(
+        net, h["historian"], h["scada01"], srv6, HIST_UA_CLIENT, v6=True),
+        n=6))
+    # --- L2 ---
+    s.once(50, lambda: net.truth.note("first_lldp", net.lldp(
+        h["plc-s7-315"], "plc-s7-315",
+        "Siemens, SIMATIC S7, CPU 315-2 PN/DP, 6ES7 315-2EH14-0AB0, "
+        "HW: 1, FW: V3.2.6", port="port-001.plc-s7-315")))
+    s.once(30050, lambda: net.lldp(
+        h["plc-s7-315"], "plc-s7-315",
+        "Siemens, SIMATIC S7, CPU 315-2 PN/DP, 6ES7 315-2EH14-0AB0, "
+        "HW: 1, FW: V3.2.6", port="port-001.plc-s7-315"))
+    s.once(2500, lambda: net.truth.note("first_arp",
+                                        net.arp(h["hmi01"], h["scada01"])))
+    # --- discovery from the maintenance laptop in cell B ---
+    s.once(4000, lambda: enip_list_identity(
+        net, h["eng-laptop"], [h["plc-logix"], h["io-aent"]]))
+
+    # --- operator writes from the HMI ---
+    def hmi_modbus():
+        m = ModbusClient(net, h["hmi01"], h["plc-m340"]).connect()
+        m.write_reg(10, 1200)
+        net.adv(r.randint(100000, 300000))
+        fr = m.write_regs(40, [100, 200, 300, 400, 500, 600],
+                          req_split=[9])
+        net.truth.note("tcp_split_pdu", fr)
+        net.truth.note("tcp_split_pdu_first_segment", m.tcp.split_frames[0])
+        net.adv(r.randint(100000, 300000))
+        m.write_coil(5, True)
+        net.adv(r.randint(100000, 300000))
+        m.write_coils(16, [1, 0, 1, 1, 0, 0, 1, 0, 1, 1])
+        net.adv(r.randint(100000, 300000))
+        m.read_write_regs(0, 4, 50, [7, 8])
+        net.adv(r.randint(100000, 300000))
+        m.close()
+    s.once(6000, hmi_modbus)
+    s.once(7000, lambda: s7.write_var([("DB", 10, 4, b"\x00\x2a"),
+                                       ("M", 0, 20, b"\x01")]))
+    s.once(7500, lambda: hmi_e.write_tag("Valve_Pos", "INT", 55))
+    s.once(8100, lambda: hmi_e.read_tag("Tank_Levl", missing=True))
+
+    # TCP oddities on the polling flows
+    def retx():
+        mb.read_regs(3, 0, 20, req_retx=True)
+        net.truth.note("tcp_retransmission", mb.tcp.retx_frame)
+    s.once(12100, retx)
+
+    def ooo():
+        s7.read_var([("DB", 10, 0, 24), ("M", 0, 100, 4)], split=[12],
+                    ooo=True)
+        net.truth.note("tcp_out_of_order", s7.tcp.ooo_frame)
+    s.once(13100, ooo)
+    s.once(14100, lambda: mb.exception(3, _pack(">HH", 9000, 10), code=2))
+
+    # --- engineering ---
+    def ews_modbus():
+        e = ModbusClient(net, h["ews01"], h["plc-m340"], unit=0).connect()
+        e.device_id(2)
+        net.adv(20000)
+        e.report_server_id()
+        net.adv(20000)
+        e.diagnostics(0, 0xA537)
+        net.adv(400000)
+        e.umas(0x10, b"\x00\x01\x02")
+        net.adv(5000)
+        e.umas(0x33, b"\x01\x00\xfb\x00")
+        net.adv(5000)
+        e.umas(0x34, b"\x01\x00" + bytes(range(64)))
+        net.adv(5000)
+        e.umas(0x35, b"\x01\x00")
+        net.adv(5000)
+        e.umas(0x11)
+        net.adv(10000)
+        e.close()
+    s.once(16000, ews_modbus)
+
+    def ews_s7():
+        e = S7Client(net, h["ews01"], h["plc-s7-315"]).connect()
+        s7_szl_identify(e, "WTP-NORTH", "PLC_FILTRATION", seg=True)
+        net.adv(500000)
+        e.download("08", 1, 180)
+        net.adv(300000)
+        e.close()
+    s.once(18000, ews_s7)
+
+    def ews_s7plus():
+        p = S7PlusClient(net, h["ews01"], h["plc-s7-1500"]).connect()
+        for _ in range(3):
+            net.adv(r.randint(90000, 110000))
+            p.get_multi_variables(2)
+        net.adv(50000)
+        p.close()
+    s.once(21000, ews_s7plus)
+
+    def ews_enip():
+        w = EnipClient(net, h["ews01"], h["plc-logix"]).connect()
+        w.get_attr_single(0x01, 1, 7, cip_sstring(
+            LOGIX_IDENT["product_name"]))
+        net.adv(20000)
+        w.get_identity_via_unconnected_send()
+        net.adv(20000)
+        w.read_tag("Flow_Total", "DINT")
+        net.adv(20000)
+        w.write_tag("Flow_Total", "DINT", 0)
+        net.adv(50000)
+        w.close()
+    s.once(23000, ews_enip)
+
+    def ews_dnp3_udp():
+        u = Dnp3Master(net, h["ews01"], h["rtu-sel"], 3, 10,
+                       udp=True).connect()
+        u.iin = 0
+        u.device_attributes(SEL_ATTRS)
+        net.adv(100000)
+        u.request(1, DNP3_CLASS0, u.class0_objects(8))
+    s.once(25000, ews_dnp3_udp)
+    s.once(44000, lambda: d.cold_restart())
+    s.once(52000, lambda: (lambda e: (e.plc_stop(), net.adv(50000),
+                                      e.close()))(
+        S7Client(net, h["ews01"], h["plc-s7-315"]).connect()))
+
+    # --- IT and remote access ---
+    s.once(1000, lambda: it_ntp(net, h["scada01"], h["dc01"]))
+    s.once(3000, lambda: (it_dns(net, h["office-pc1"], h["dc01"],
+                                 "intranet.corp.example",
+                                 h["intranet"].ip),
+                          net.adv(10000),
+                          it_http(net, h["office-pc1"], h["intranet"],
+                                  "intranet.corp.example")))
+    s.once(5000, lambda: (it_dns(net, h["office-pc2"], h["dc01"],
+                                 "portal.corp.example", h["intranet"].ip),
+                          net.adv(10000),
+                          it_tls(net, h["office-pc2"], h["intranet"],
+                                 "portal.corp.example")))
+    s.once(10000, lambda: it_smb2(net, h["office-pc3"], h["dc01"]))
+    s.once(27000, lambda: it_rdp(net, h["office-pc2"], h["jump01"],
+                                 "j.doe"))
+    s.once(29000, lambda: it_rdp(net, h["jump01"], h["ews01"], "eng"))
+    s.once(33000, lambda: it_ssh(net, h["office-pc1"], h["historian"]))
+    s.once(35000, lambda: it_dns(net, h["historian"], h["dc01"],
+                                 "scada01.plant.example",
+                                 "fd00:0:30::10"))
+    s.once(41000, lambda: it_ntp(net, h["historian"], h["dc01"]))
+    s.run(until_ms=T)
+    for c in (mb, moxa, s7, hmi_e, io_c):
+        net.adv(r.randint(1000, 5000))
+        c.close()
+    d.close()
 
 
 BUNDLED = ["sample-plant", "modbus-basic", "dnp3-basic", "s7-basic",
