@@ -2202,7 +2202,11 @@ class UaSecureClient(UaClient):
         q = ua_msg(mtype, b"F", _pack("<II", self.chan, self.token) +
                    bytes(r.getrandbits(8) for _ in range(req_len)))
         fr = self.tcp.send(True, q)
-        self.flow.extra["encrypted_messages"] += 1
+        if mtype == b"CLO":
+            # the message type is in clear: CloseSecureChannel
+            self.flow.op("opcua", 452, fr, name="CloseSecureChannel")
+        else:
+            self.flow.extra["encrypted_messages"] += 1
         net.adv(net.jitter(*self.tcp.think))
         if resp_len:
             s = ua_msg(mtype, b"F", _pack("<II", self.chan, self.token) +
