@@ -362,49 +362,72 @@ svc_find(const struct cip_svc *t, uint8_t code)
 	return NULL;
 }
 
+static const struct cip_svc *const svc_tables[] = {
+	[CIP_FAM_UNKNOWN] = NULL,
+	[CIP_FAM_COMMON] = svc_common,
+	[CIP_FAM_CONN_MGR] = svc_cm,
+	[CIP_FAM_FILE] = svc_file,
+	[CIP_FAM_PCCC] = svc_pccc,
+	[CIP_FAM_LOGIX] = svc_logix,
+};
+
+const char *
+cip_service_name(uint8_t service, uint8_t family)
+{
+	const struct cip_svc *s = NULL;
+
+	if (family < sizeof(svc_tables) / sizeof(svc_tables[0]) &&
+	    svc_tables[family] != NULL)
+		s = svc_find(svc_tables[family], service & 0x7f);
+	return s != NULL ? s->name : "unknown";
+}
+
 void
 cip_classify(uint8_t service, const struct cip_path *p, int pccc,
-    uint8_t *cls, const char **name)
+    uint8_t *cls, const char **name, uint8_t *family)
 {
 	const struct cip_svc *s = NULL;
 	const struct cip_pccc *f;
 	uint32_t k = (p->has & CIP_HAS_CLASS) ? p->cls : 0;
+	uint8_t fam = CIP_FAM_UNKNOWN;
 
 	service &= 0x7f;
-	if (service < 0x4b) {
-		s = svc_find(svc_common, service);
-	} else if (k == CIP_CLASS_CONN_MGR) {
-		s = svc_find(svc_cm, service);
-	} else if (k == CIP_CLASS_FILE) {
-		s = svc_find(svc_file, service);
-	} else if (k == CIP_CLASS_PCCC) {
-		s = svc_find(svc_pccc, service);
-		if (s != NULL && service == CIP_SC_EXEC_PCCC && pccc >= 0) {
-			for (f = pccc_fnc; f->key != 0; f++) {
-				if (f->key == (unsigned)pccc) {
-					*cls = f->cls;
-					*name = s->name;
-					return;
-				}
-			}
-		}
-	} else if ((p->has & CIP_HAS_SYMBOL) || k == 0 ||
-	    k >= CIP_CLASS_VENDOR_FIRST) {
+	if (service < 0x4b)
+		fam = CIP_FAM_COMMON;
+	else if (k == CIP_CLASS_CONN_MGR)
+		fam = CIP_FAM_CONN_MGR;
+	else if (k == CIP_CLASS_FILE)
+		fam = CIP_FAM_FILE;
+	else if (k == CIP_CLASS_PCCC)
+		fam = CIP_FAM_PCCC;
+	else if ((p->has & CIP_HAS_SYMBOL) || k == 0 ||
+	    k >= CIP_CLASS_VENDOR_FIRST)
 		/*
 		 * Logix services are addressed to tags (symbolic paths) or
 		 * to Rockwell's vendor classes (symbol 0x6b, template
 		 * 0x6c...).  On a standard class the same codes mean
 		 * something else: leave them "other".
 		 */
-		s = svc_find(svc_logix, service);
-	}
+		fam = CIP_FAM_LOGIX;
+	if (svc_tables[fam] != NULL)
+		s = svc_find(svc_tables[fam], service);
 	if (s == NULL) {
 		*cls = OBS_C_OTHER;
 		*name = "unknown";
+		if (family != NULL)
+			*family = CIP_FAM_UNKNOWN;
 		return;
 	}
 	*cls = s->cls;
 	*name = s->name;
+	if (family != NULL)
+		*family = fam;
+	if (fam == CIP_FAM_PCCC && service == CIP_SC_EXEC_PCCC && pccc >= 0)
+		for (f = pccc_fnc; f->key != 0; f++)
+			if (f->key == (unsigned)pccc) {
+				*cls = f->cls;
+				break;
+			}
 }
 
 /* --- Identity object ------------------------------------------------- */

@@ -80,10 +80,24 @@ int cip_parse_epath(struct cur *c, struct cip_path *p);
  * to path p.  Object-specific services (0x4b..0x63) depend on the class:
  * Connection Manager, File object, PCCC object or a Logix tag/vendor
  * class.  pccc is the PCCC command/function (cmd << 8 | fnc) of an
- * Execute PCCC request, or -1.
+ * Execute PCCC request, or -1.  *family (may be NULL) says which
+ * table the name came from, so a caller can store one byte, not a pointer.
  */
 void cip_classify(uint8_t service, const struct cip_path *p, int pccc,
-    uint8_t *cls, const char **name);
+    uint8_t *cls, const char **name, uint8_t *family);
+
+/* Which table named a service (cip_classify's *family). */
+enum {
+	CIP_FAM_UNKNOWN = 0,
+	CIP_FAM_COMMON,
+	CIP_FAM_CONN_MGR,
+	CIP_FAM_FILE,
+	CIP_FAM_PCCC,
+	CIP_FAM_LOGIX
+};
+
+/* Static name of service in family ("unknown" if none). */
+const char *cip_service_name(uint8_t service, uint8_t family);
 
 /*
  * Decode the Identity object's attributes 1..7 in Get_Attributes_All

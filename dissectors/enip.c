@@ -174,8 +174,8 @@ struct enip_inner {
 	uint8_t code;
 	uint8_t cls;
 	uint8_t flags;
-	uint8_t attr; /* Identity attribute for EI_IDENT_ATTR */
-	const char *name;
+	uint8_t attr;	/* Identity attribute for EI_IDENT_ATTR */
+	uint8_t family; /* CIP_FAM_*: where the name comes from */
 };
 
 enum { PK_FREE = 0, PK_CTX, PK_SEQ };
@@ -648,7 +648,7 @@ cip_request(struct enip_msg *m, struct cur c, int depth, uint8_t inflags,
 	struct cip_path path;
 	struct cur pc;
 	struct enip_inner *in;
-	uint8_t service, words, cls, flags = inflags;
+	uint8_t service, words, cls, fam, flags = inflags;
 	const char *name;
 	int pccc = -1, bad_path;
 
@@ -689,7 +689,7 @@ cip_request(struct enip_msg *m, struct cur c, int depth, uint8_t inflags,
 	}
 	if (service == CIP_SC_EXEC_PCCC)
 		pccc = pccc_key(c);
-	cip_classify(service, &path, pccc, &cls, &name);
+	cip_classify(service, &path, pccc, &cls, &name, &fam);
 
 	if ((path.has & CIP_HAS_CLASS) && path.cls == CIP_CLASS_CONN_MGR &&
 	    (service == CIP_SC_FWD_OPEN || service == CIP_SC_LARGE_FWD_OPEN)) {
@@ -718,7 +718,7 @@ cip_request(struct enip_msg *m, struct cur c, int depth, uint8_t inflags,
 		in->cls = cls;
 		in->flags = flags;
 		in->attr = (uint8_t)path.attr;
-		in->name = name;
+		in->family = fam;
 	}
 	return cls;
 }
@@ -782,11 +782,11 @@ cip_reply_one(struct enip_msg *m, const struct cip_reply *r,
 	if (in != NULL) {
 		code = in->code;
 		cls = in->cls;
-		name = in->name;
+		name = cip_service_name(code, in->family);
 		fl = in->flags;
 	} else {
 		/* Unpaired: classify by the code alone. */
-		cip_classify(code, &none, -1, &cls, &name);
+		cip_classify(code, &none, -1, &cls, &name, NULL);
 		if (code == CIP_SC_FWD_OPEN || code == CIP_SC_LARGE_FWD_OPEN) {
 			cls = OBS_C_SESSION;
 			name = code == CIP_SC_FWD_OPEN ? "Forward Open"
@@ -973,12 +973,14 @@ enip_send_data(struct enip_msg *m, struct cur c)
 	const struct cpf_item *it;
 	const struct enip_cmd_name *cn = cmd_find(m->h->cmd);
 	struct enip_pending *pe;
-	struct cur d;
+	struct cur d = cur_make(NULL, 0);
 	int n;
 	int reply = m->sender == OBS_SIDE_SERVER;
 
 	cur_skip(&c, 6); /* interface handle, timeout */
 	n = cpf_parse(&c, items, ENIP_MAX_CPF_ITEMS);
+	if (n < 0 && reply && m->h->status != 0)
+		n = 0; /* a refusal need not echo the CPF */
 	if (n < 0) {
 		emit_anomaly(m, ENIP_AN_BAD_CPF,
 		    "CPF item length exceeds encapsulation data");
@@ -1135,8 +1137,27 @@ hdr_plausible(const struct enip_state *st, const struct enip_hdr *h,
 		return !strict && h->cmd <= ENIP_CMD_LEGACY_MAX;
 	if (!strict)
 		return 1;
-	if (h->cmd == ENIP_CMD_NOP && h->len == 0)
-		return 0; /* 24 zero bytes are too weak a signal */
+	/* Lengths each command can have (Vol. 2 2-4). */
+	switch (h->cmd) {
+	case ENIP_CMD_NOP:
+		return 0; /* rare, and zero bytes are too weak a signal */
+	case ENIP_CMD_REGISTER:
+		if (h->len != 4)
+			return 0;
+		break;
+	case ENIP_CMD_UNREGISTER:
+		if (h->len != 0)
+			return 0;
+		break;
+	case ENIP_CMD_SEND_RR:
+	case ENIP_CMD_SEND_UNIT:
+		/* interface handle, timeout, item count, two item headers */
+		if (h->len < 16)
+			return 0;
+		break;
+	default:
+		break;
+	}
 	if (h->status > 0xffff)
 		return 0;
 	if (st->have_session &&
