@@ -63,7 +63,8 @@
  *   - timeout DEC_FRAG_TIMEOUT_US after the first fragment, by packet
  *     time (captures are replayed faster than real time).
  * A first fragment cut by the snaplen cannot be reassembled: it is
- * returned on its own, truncated, as Wireshark dissects it.
+ * returned on its own, truncated, as Wireshark dissects an IPv4 one (for
+ * IPv6 too here: the ports are worth more than Wireshark's symmetry).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -114,7 +114,8 @@ void decoder_free(struct decoder *); /* NULL is safe */
  * DEC_FRAG_HELD / DEC_FRAG_DROPPED.  On DEC_OK ports, TCP fields,
  * payload, payload_len and truncated are set too (0/NULL when unused).
  * A first fragment cut by the snaplen cannot be reassembled: it is
- * returned as DEC_OK with truncated = 1 (as Wireshark dissects it).
+ * returned as DEC_OK with truncated = 1 and its ports (Wireshark does
+ * the same for IPv4; for IPv6 it shows only the fragment).
  */
 enum dec_rc decoder_frame(struct decoder *, int dlt, const uint8_t *data,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, struct pkt *pkt);
