@@ -247,6 +247,7 @@ struct opcua_state {
 	uint8_t unreadable;   /* unreadable first chunks while UNKNOWN */
 	uint8_t roles;	      /* bit (side * 2 + role - 1) reported */
 	uint8_t policy_done;
+	uint8_t policy_none; /* the last OPN named SecurityPolicy#None */
 	uint8_t url_done;
 };
 
@@ -789,6 +790,13 @@ opcua_opn_request(struct opcua_state *st, struct cur *c,
 		emit_anomaly(sink, OPCUA_AN_SEC_MODE, "invalid security mode");
 		return;
 	}
+	if (st->policy_none && mode != OBS_SEC_NONE) {
+		/* Part 4 7.15: policy None secures nothing, whatever the
+		 * request claims; report what the channel really does. */
+		emit_anomaly(sink, OPCUA_AN_SEC_MODE,
+		    "security mode contradicts policy None");
+		mode = OBS_SEC_NONE;
+	}
 	emit_mode(st, sink, (uint8_t)mode);
 }
 
@@ -965,7 +973,10 @@ opcua_err(struct opcua_state *st, int dir, struct cur *c,
 	(void)ua_bytes(c, &reason, &n);
 	if (!cur_ok(c))
 		return;
-	if (st->hel_pending) {
+	if (dir == st->client_dir) {
+		/* the client gives up: nothing of its own to fail */
+		emit_anomaly(sink, OPCUA_AN_ERROR_MSG, "error message (ERR)");
+	} else if (st->hel_pending) {
 		st->hel_pending = 0;
 		emit_op(sink, OBS_C_SESSION, OBS_OP_RESPONSE | OBS_OP_EXCEPTION,
 		    !dir, 0, err, "Hello");
@@ -1066,6 +1077,7 @@ opcua_opn(struct opcua_state *st, int dir, const struct opcua_hdr *h,
 	}
 	none = pol != NULL && npol == sizeof(OPCUA_POLICY_NONE) - 1 &&
 	    memcmp(pol, OPCUA_POLICY_NONE, npol) == 0;
+	st->policy_none = (uint8_t)none;
 	if (!opcua_plain(c)) {
 		/* Part 6 6.7.4: OPN is encrypted unless the policy is None. */
 		if (none)
@@ -1167,8 +1179,13 @@ opcua_sym(struct opcua_state *st, int dir, const struct opcua_hdr *h,
 				return;
 		}
 	}
-	if (st->sec == OPCUA_SEC_KNOWN && st->mode == OBS_SEC_SIGN_ENCRYPT) {
-		/* Only the header speaks; MSG bodies are not operations. */
+	if (!plain && st->sec == OPCUA_SEC_KNOWN &&
+	    st->mode == OBS_SEC_SIGN_ENCRYPT) {
+		/*
+		 * Only the header speaks; MSG bodies are not operations.  A
+		 * chunk that reads as plaintext is parsed all the same, so a
+		 * wrong inference cannot hide services.
+		 */
 		if (h->type == T_CLO && h->chunk == 'F') {
 			emit_role(st, sink, dir, dir == st->client_dir
 				? OBS_R_CLIENT : OBS_R_SERVER);

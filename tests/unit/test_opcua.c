@@ -610,6 +610,16 @@ START_TEST(test_hello_error)
 	ck_assert_uint_eq(r.anomaly[0].reason, AN_ERROR_MSG);
 	ck_assert_uint_eq(r.anomaly[0].proto, OBS_P_OPCUA);
 	ck_assert_str_eq(r.anomaly[0].what, "error message (ERR)");
+	/* an ERR from the client fails nothing it asked for */
+	st = fresh_state();
+	rec_reset(&r);
+	rec_feed(D, st, DIS_C2S, hel, sizeof(hel), &s);
+	rec_feed(D, st, DIS_C2S, err_url, sizeof(err_url), &s);
+	ck_assert_uint_eq(r.n_op, 1);
+	ck_assert_uint_eq(count_anomaly(&r, AN_ERROR_MSG), 1);
+	rec_feed(D, st, DIS_S2C, ack, sizeof(ack), &s);
+	check_op(&r.op[1], OBS_C_SESSION, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 0,
+	    0, "Hello");
 }
 END_TEST
 
@@ -753,6 +763,28 @@ START_TEST(test_opn_bad_mode)
 }
 END_TEST
 
+START_TEST(test_none_policy_claims_encrypt)
+{
+	struct rec r;
+	struct obs_sink s = rec_sink(&r);
+	void *st = fresh_state();
+	const struct obs_attr *a;
+	struct mb m;
+
+	/* policy None with SignAndEncrypt in the body: it is None */
+	mk_opn_none_req(&m, 3);
+	rec_feed(D, st, DIS_C2S, m.b, m.n, &s);
+	a = find_attr(&r, OBS_A_SECURITY_MODE);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->num, OBS_SEC_NONE);
+	ck_assert_uint_eq(count_anomaly(&r, AN_SEC_MODE), 1);
+	/* and the services stay visible */
+	rec_feed(D, st, DIS_C2S, read_req, sizeof(read_req), &s);
+	ck_assert_uint_eq(r.n_op, 2);
+	ck_assert_uint_eq(r.op[1].code, 631);
+}
+END_TEST
+
 START_TEST(test_sign_inferred)
 {
 	struct rec r;
@@ -825,6 +857,10 @@ START_TEST(test_sign_encrypt_inferred)
 	    452, 0, "CloseSecureChannel");
 	ck_assert_uint_eq(r.n_anomaly, 0);
 	ck_assert_uint_eq(r.n_role, 2);
+	/* a chunk that does read as plaintext is not hidden */
+	rec_feed(D, st, DIS_C2S, read_req, sizeof(read_req), &s);
+	ck_assert_uint_eq(r.n_op, 4);
+	check_op(&r.op[3], OBS_C_READ, 0, OBS_SIDE_CLIENT, 631, 0, "Read");
 }
 END_TEST
 
@@ -1911,6 +1947,7 @@ opcua_suite(void)
 	tc = tcase_create("security");
 	tcase_add_test(tc, test_opn_none);
 	tcase_add_test(tc, test_opn_bad_mode);
+	tcase_add_test(tc, test_none_policy_claims_encrypt);
 	tcase_add_test(tc, test_sign_inferred);
 	tcase_add_test(tc, test_sign_encrypt_inferred);
 	tcase_add_test(tc, test_mode_midstream);
