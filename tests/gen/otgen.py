@@ -96,6 +96,11 @@ def csum(data):
     return 0xFFFF - s if s else 0  # data is never all-zero here
 
 
+def rbytes(rng, n):
+    """n random octets from rng (one call, deterministic)."""
+    return rng.getrandbits(8 * n).to_bytes(n, "little") if n > 0 else b""
+
+
 def mac_bytes(s):
     return bytes(int(x, 16) for x in s.split(":"))
 
@@ -200,6 +205,9 @@ class BroadcastHost:
         self.network = None
 
 
+BCAST = BroadcastHost()
+
+
 class Net:
     """The capture being written: clock, hosts, L2/L3/L4 framing, truth."""
 
@@ -215,6 +223,7 @@ class Net:
         self.by_ip = {}
         self.zones = []
         self.router_mac = router_mac or make_mac("cisco", 0x2B0001)
+        self._l2 = {}
         self.truth = Truth(self, scenario, description)
 
     # --- clock ---
@@ -241,7 +250,14 @@ class Net:
 
     # --- L2 ---
     def l2(self, src, dst):
-        """Ethernet header as seen on the sender's segment."""
+        """Ethernet header as seen on the sender's segment (cached)."""
+        k = (id(src), id(dst))
+        h = self._l2.get(k)
+        if h is None:
+            h = self._l2[k] = self._l2_build(src, dst)
+        return h
+
+    def _l2_build(self, src, dst):
         if dst.mac == BROADCAST_MAC:
             dmac = BROADCAST_MAC
         elif src.same_l2(dst):
@@ -300,7 +316,7 @@ class Net:
         """who-has target tell src (broadcast), then target's reply."""
         def body(op, smac, sip, tmac, tip):
             return _pack(">HHBBH", 1, 0x0800, 6, 4, op) + smac + sip + tmac + tip
-        f1 = self.l2(src, BroadcastHost()) + ETH_ARP + \
+        f1 = self.l2(src, BCAST) + ETH_ARP + \
             body(1, src.mac, src.ipb, b"\0" * 6, target.ipb)
         n = self.emit(f1)
         self.adv(self.jitter(80, 400))
@@ -1300,8 +1316,9 @@ class S7Client:
         data = []
         for i, (area, db, start, n) in enumerate(items):
             key = (area, db)
-            buf = mem.setdefault(key, bytearray(r.randint(0, 255)
-                                                for _ in range(512)))
+            buf = mem.get(key)
+            if buf is None:
+                buf = mem[key] = bytearray(rbytes(r, 512))
             for _ in range(2):
                 k = r.randint(start, start + n - 1) % 512
                 buf[k] = (buf[k] + r.randint(1, 5)) & 0xFF
@@ -1459,7 +1476,7 @@ class S7PlusClient:
                                                           self.session) +
                 b"\x34\x00\x00\x00\x00" + bytes([n_items, 4 * n_items]) +
                 items + b"\x00\x00\x00\x00\x00")
-        digest = bytes(r.getrandbits(8) for _ in range(32))
+        digest = rbytes(r, 32)
         req = b"\x72\x03" + _pack(">H", 33 + len(body)) + b"\x20" + digest + \
             body + b"\x72\x03\x00\x00"
         fr = self._send(True, req)
@@ -1469,7 +1486,7 @@ class S7PlusClient:
                         _pack(">I", r.getrandbits(32)) for i in range(n_items))
         rbody = (b"\x32\x00\x00\x05\x4c\x00\x00" + _pack(">H", self.seq) +
                  b"\x00" + vals + b"\x00\x00\x00\x00\x00")
-        digest = bytes(r.getrandbits(8) for _ in range(32))
+        digest = rbytes(r, 32)
         resp = b"\x72\x03" + _pack(">H", 33 + len(rbody)) + b"\x20" + \
             digest + rbody + b"\x72\x03\x00\x00"
         self._send(False, resp)
@@ -1546,7 +1563,7 @@ CIP_TYPES = {"BOOL": 0xC1, "SINT": 0xC2, "INT": 0xC3, "DINT": 0xC4,
 def enip_list_identity(net, client, responders, sport=None):
     """ListIdentity to 255.255.255.255:44818, unicast replies (CIP Vol. 2
     2-4.3).  The replies belong to the requester's flow."""
-    bc = BroadcastHost()
+    bc = BCAST
     flow = net.truth.flow(client, bc, "udp", ENIP_PORT, "enip",
                           server_ip=bc.ip)
     flow.extra["broadcast"] = True
@@ -1730,7 +1747,7 @@ class CipIo:
         self.o2t_len = o2t_len
         self.t2o_len = t2o_len
         self.out = bytearray(o2t_len)
-        self.inp = bytearray(net.rng.getrandbits(8) for _ in range(t2o_len))
+        self.inp = bytearray(rbytes(net.rng, t2o_len))
 
     def cycle(self):
         net = self.net
@@ -2028,12 +2045,12 @@ class UaClient:
         uri, puri, name = self.ci
         p = (ua_app_desc(uri, puri, name, 1, None) + ua_str(None) +
              ua_str(self.si.url) + ua_str("%s session" % name) +
-             ua_bstr(bytes(r.getrandbits(8) for _ in range(32))) +
+             ua_bstr(rbytes(r, 32)) +
              ua_bstr(None) + _pack("<d", 1200000.0) + ua_u32(0))
         sid = ua_nodeid(1, r.randint(100000, 999999))
         tok = ua_nodeid(1, r.randint(100000, 999999))
         rp = (sid + tok + _pack("<d", 1200000.0) +
-              ua_bstr(bytes(r.getrandbits(8) for _ in range(32))) +
+              ua_bstr(rbytes(r, 32)) +
               ua_bstr(None) + ua_arr(self.si.endpoints()) + ua_arr([]) +
               ua_str(None) + ua_bstr(None) + ua_u32(0))
         fr = self.call(461, p, rp)
@@ -2051,7 +2068,7 @@ class UaClient:
         p = (ua_str(None) + ua_bstr(None) + ua_arr([]) +
              ua_arr([ua_str("en")]) + tok + ua_str(None) + ua_bstr(None))
         r = self.net.rng
-        rp = (ua_bstr(bytes(r.getrandbits(8) for _ in range(32))) +
+        rp = (ua_bstr(rbytes(r, 32)) +
               ua_arr([]) + ua_arr([]))
         return self.call(467, p, rp)
 
@@ -2154,8 +2171,8 @@ class UaClient:
 def ua_fake_cert(rng, cn):
     """DER-looking certificate bytes (SEQUENCE header, then noise with the
     subject name in it), the shape of a 2048-bit RSA certificate."""
-    body = bytes(rng.getrandbits(8) for _ in range(300)) + cn.encode() + \
-        bytes(rng.getrandbits(8) for _ in range(640))
+    body = rbytes(rng, 300) + cn.encode() + \
+        rbytes(rng, 640)
     return b"\x30\x82" + _pack(">H", len(body)) + body
 
 
@@ -2170,9 +2187,9 @@ class UaSecureClient(UaClient):
         self.reqid += 1
         ccert = ua_fake_cert(r, "CN=historian")
         scert = ua_fake_cert(r, "CN=scada-opcua")
-        thumb_s = bytes(r.getrandbits(8) for _ in range(20))
-        thumb_c = bytes(r.getrandbits(8) for _ in range(20))
-        enc = bytes(r.getrandbits(8) for _ in range(512))
+        thumb_s = rbytes(r, 20)
+        thumb_c = rbytes(r, 20)
+        enc = rbytes(r, 512)
         req = ua_msg(b"OPN", b"F", ua_u32(0) + ua_str(UA_B256SHA256) +
                      ua_bstr(ccert) + ua_bstr(thumb_s) + enc)
         fr = self.tcp.send(True, req)
@@ -2181,7 +2198,7 @@ class UaSecureClient(UaClient):
         net.adv(net.jitter(8000, 20000))
         self.chan = r.randint(1, 0xFFFF)
         self.token = r.randint(1, 0xFFFF)
-        enc = bytes(r.getrandbits(8) for _ in range(512))
+        enc = rbytes(r, 512)
         resp = ua_msg(b"OPN", b"F", ua_u32(self.chan) + ua_str(UA_B256SHA256) +
                       ua_bstr(scert) + ua_bstr(thumb_c) + enc)
         self.tcp.send(False, resp)
@@ -2200,7 +2217,7 @@ class UaSecureClient(UaClient):
         req_len = (req_len + 15) // 16 * 16
         resp_len = (resp_len + 15) // 16 * 16
         q = ua_msg(mtype, b"F", _pack("<II", self.chan, self.token) +
-                   bytes(r.getrandbits(8) for _ in range(req_len)))
+                   rbytes(r, req_len))
         fr = self.tcp.send(True, q)
         if mtype == b"CLO":
             # the message type is in clear: CloseSecureChannel
@@ -2210,7 +2227,7 @@ class UaSecureClient(UaClient):
         net.adv(net.jitter(*self.tcp.think))
         if resp_len:
             s = ua_msg(mtype, b"F", _pack("<II", self.chan, self.token) +
-                       bytes(r.getrandbits(8) for _ in range(resp_len)))
+                       rbytes(r, resp_len))
             self.tcp.send(False, s)
             self.flow.extra["encrypted_messages"] += 1
         net.adv(net.jitter(*self.tcp.rtt))
@@ -2260,8 +2277,8 @@ def tls_client_hello(rng, sni, alpn=(b"h2", b"http/1.1")):
         al = b"".join(bytes([len(a)]) + a for a in alpn)
         ext += _pack(">HHH", 0x0010, len(al) + 2, len(al)) + al
     ext += _pack(">HHB", 0xFF01, 1, 0)
-    body = (b"\x03\x03" + bytes(rng.getrandbits(8) for _ in range(32)) +
-            b"\x20" + bytes(rng.getrandbits(8) for _ in range(32)) +
+    body = (b"\x03\x03" + rbytes(rng, 32) +
+            b"\x20" + rbytes(rng, 32) +
             _pack(">H", 2 * len(suites)) +
             b"".join(_pack(">H", x) for x in suites) + b"\x01\x00" +
             _pack(">H", len(ext)) + ext)
@@ -2271,8 +2288,8 @@ def tls_client_hello(rng, sni, alpn=(b"h2", b"http/1.1")):
 
 def tls_server_hello(rng, suite=0xC02F):
     ext = _pack(">HHB", 0xFF01, 1, 0) + _pack(">HHB", 0x000B, 2, 1) + b"\x00"
-    body = (b"\x03\x03" + bytes(rng.getrandbits(8) for _ in range(32)) +
-            b"\x20" + bytes(rng.getrandbits(8) for _ in range(32)) +
+    body = (b"\x03\x03" + rbytes(rng, 32) +
+            b"\x20" + rbytes(rng, 32) +
             _pack(">HB", suite, 0) + _pack(">H", len(ext)) + ext)
     hs = b"\x02" + _pack(">I", len(body))[1:] + body
     done = b"\x0e\x00\x00\x00"
@@ -2282,12 +2299,12 @@ def tls_server_hello(rng, suite=0xC02F):
 def tls_finish(rng):
     """ChangeCipherSpec + an encrypted Finished (40 octets of noise)."""
     return b"\x14\x03\x03\x00\x01\x01\x16\x03\x03\x00\x28" + \
-        bytes(rng.getrandbits(8) for _ in range(40))
+        rbytes(rng, 40)
 
 
 def tls_appdata(rng, n):
     return b"\x17\x03\x03" + _pack(">H", n) + \
-        bytes(rng.getrandbits(8) for _ in range(n))
+        rbytes(rng, n)
 
 
 def tls_session(net, tcp, sni, exchanges=2, alpn=(b"h2", b"http/1.1")):
@@ -2396,11 +2413,11 @@ def it_smb2(net, client, server):
     flow.connections += 1
     r = net.rng
     dialects = [0x0202, 0x0210, 0x0300, 0x0302]
-    guid = bytes(r.getrandbits(8) for _ in range(16))
+    guid = rbytes(r, 16)
     req = smb2_header(0, 0) + _pack("<HHHHI", 36, len(dialects), 1, 0,
                                     0x7F) + guid + _pack("<Q", 0) + \
         b"".join(_pack("<H", d) for d in dialects)
-    sguid = bytes(r.getrandbits(8) for _ in range(16))
+    sguid = rbytes(r, 16)
     ft = (net.t * 10) + 116444736000000000
     resp = smb2_header(0, 0, resp=True) + _pack(
         "<HHHH", 65, 1, 0x0302, 0) + sguid + _pack(
@@ -2521,11 +2538,14 @@ class Scheduler:
         self.seq += 1
         heapq.heappush(self.q, (t, self.seq, cb))
 
-    def run(self, until_ms=None):
+    def run(self, until_ms=None, max_frames=None):
         end = None if until_ms is None else self.net.start + until_ms * 1000
+        w = self.net.w
         while self.q:
             t, _, cb = heapq.heappop(self.q)
             if end is not None and t > end:
+                break
+            if max_frames is not None and w.frames >= max_frames:
                 break
             self.net.at(t)
             cb(t)
@@ -3390,6 +3410,48 @@ def sc_sample_plant(net):
         net.adv(r.randint(1000, 5000))
         c.close()
     d.close()
+
+
+# --- bench ----------------------------------------------------------------
+
+@scenario("bench", "benchmark capture: 250 controllers in a flat /16 polled "
+          "over Modbus, S7comm, DNP3 and EtherNet/IP plus class 1 I/O, "
+          "until --packets frames (default 1M); not bundled")
+def sc_bench(net, packets=1000000):
+    kinds = [("modbus", "schneider", 502), ("s7comm", "siemens", 102),
+             ("dnp3", "sel", 20000), ("enip", "rockwell", 44818)]
+    assets = [{"name": "scada%d" % i, "zone": "plant", "ip": ".%d" % (
+        256 + i), "vendor": "dell", "kind": "scada-server",
+        "purdue_level": 2, "ttl": 128} for i in range(1, 6)]
+    pats = []
+    for i in range(250):
+        proto, vendor, _ = kinds[i % 4]
+        name = "plc%03d" % i
+        a = {"name": name, "zone": "plant", "ip": ".%d" % (512 + i),
+             "vendor": vendor, "kind": "rtu" if proto == "dnp3" else "plc"}
+        if proto == "modbus":
+            a["attrs"] = modicon_attrs()
+        if proto == "enip":
+            a["attrs"] = {"cip_ident": LOGIX_IDENT}
+        assets.append(a)
+        pats.append({"from": "scada%d" % (1 + i % 5), "to": name,
+                     "proto": proto, "every_ms": 100 + (i % 7) * 50,
+                     "write_every_ms": 5000, "start_ms": (i * 37) % 1000})
+        if proto == "enip" and i % 8 == 3:
+            io = "io%03d" % i
+            assets.append({"name": io, "zone": "plant",
+                           "ip": ".%d" % (1024 + i), "vendor": "rockwell2",
+                           "kind": "io-adapter",
+                           "attrs": {"cip_ident": AENT_IDENT}})
+            pats.append({"from": name, "to": io, "proto": "enip-io",
+                         "rpi_ms": 20, "start_ms": 500 + i})
+    h = build_plant(net, {"zones": [{"name": "plant", "purdue_level": 1,
+                                     "network": "10.50.0.0/16"}],
+                          "assets": assets})
+    s = Scheduler(net)
+    for p in pats:
+        start_pattern(net, s, h, p)
+    s.run(max_frames=packets)
 
 
 BUNDLED = ["sample-plant", "modbus-basic", "dnp3-basic", "s7-basic",
