@@ -673,6 +673,8 @@ ip_chain(struct decoder *d, struct pkt *pkt, uint8_t nxt, const uint8_t *p,
 			if (rc != DEC_OK)
 				return rc;
 			pkt->reassembled = 1;
+			pkt->l3 = NULL; /* no captured packet is the datagram */
+			pkt->l3_len = 0;
 			pkt->ip_len = hlen + outlen;
 			p = d->out;
 			decl = cap = outlen;
@@ -755,6 +757,8 @@ ip4(struct decoder *d, struct pkt *pkt, const uint8_t *p, size_t cap,
 	if (rc != DEC_OK)
 		return rc;
 	pkt->reassembled = 1;
+	pkt->l3 = NULL;
+	pkt->l3_len = 0;
 	pkt->ip_len = hlen + outlen;
 	return ip_chain(d, pkt, proto, d->out, outlen, outlen, hlen, 1);
 }

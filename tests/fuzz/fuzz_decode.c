@@ -60,6 +60,9 @@ check(enum dec_rc rc, const struct pkt *p, const uint8_t *buf, size_t len)
 		return;
 	if (p->ipver == 0)
 		abort();
+	if (p->l3 != NULL && (p->reassembled || p->l3 < buf ||
+	    p->l3 > buf + len || p->l3_len > (size_t)(buf + len - p->l3)))
+		abort();
 	if (p->l4 != 6 && p->l4 != 17 && (p->src_port || p->dst_port))
 		abort();
 	if (p->payload == NULL) {

@@ -222,6 +222,8 @@ START_TEST(eth_ipv4_tcp_options)
 	ck_assert_uint_eq(P.ip_len, 64);
 	ck_assert_uint_eq(P.truncated, 0);
 	ck_assert_uint_eq(P.reassembled, 0);
+	ck_assert_ptr_eq(P.l3, eth_tcp + 14);
+	ck_assert_uint_eq(P.l3_len, 64);
 }
 END_TEST
 
@@ -230,6 +232,9 @@ START_TEST(eth_padding_trimmed)
 	ck_assert_int_eq(dec(1, eth_udp_pad, sizeof(eth_udp_pad)), DEC_OK);
 	check_ip4_udp(eth_udp_pad + 14);
 	ck_assert_uint_eq(P.caplen, 64);
+	/* l3 is the packet as captured, padding and FCS included */
+	ck_assert_ptr_eq(P.l3, eth_udp_pad + 14);
+	ck_assert_uint_eq(P.l3_len, 50);
 }
 END_TEST
 
@@ -1038,6 +1043,8 @@ static void
 check_dgram(uint16_t sport)
 {
 	ck_assert_uint_eq(P.reassembled, 1);
+	ck_assert_ptr_null(P.l3); /* no captured packet holds it all */
+	ck_assert_uint_eq(P.l3_len, 0);
 	ck_assert_uint_eq(P.ipver, 4);
 	ck_assert_mem_eq(P.src_ip, ip_c, 16);
 	ck_assert_mem_eq(P.dst_ip, ip_d, 16);
@@ -1427,6 +1434,7 @@ START_TEST(frag6_in_order_and_reverse)
 	ck_assert_int_eq(feed6(0, 17, 0x11223344, 0, 24, dgram + 24, 24),
 	    DEC_OK);
 	ck_assert_uint_eq(P.reassembled, 1);
+	ck_assert_ptr_null(P.l3);
 	ck_assert_mem_eq(P.src_ip, ip6_a, 16);
 	ck_assert_mem_eq(P.dst_ip, ip6_b, 16);
 	ck_assert_uint_eq(P.l4, 17);
