@@ -276,7 +276,7 @@ struct modbus_pending {
 struct modbus_state {
 	struct modbus_pending pend[MODBUS_MAX_PENDING];
 	uint32_t seq;	       /* last pending age handed out */
-	uint8_t mine;	       /* an observation was emitted: never NOT_MINE */
+	uint8_t mine;	       /* something was emitted: never NOT_MINE */
 	uint8_t resync[2];     /* per dis_dir: next bytes may be mid-PDU */
 	uint8_t roles[2];      /* per obs_side: MODBUS_ROLE_* reported */
 	uint8_t have_prodcode; /* a 43/14 ProductCode was reported */
@@ -1054,7 +1054,9 @@ modbus_response(struct modbus_run *r, struct modbus_pdu *p, struct cur *d)
 
 	memset(&req, 0, sizeof(req));
 	e = modbus_pend_find(r, p->tid, p->unit, fc);
-	if (e == NULL && (e = modbus_pend_find(r, p->tid, p->unit, -1)) != NULL) {
+	if (e == NULL)
+		e = modbus_pend_find(r, p->tid, p->unit, -1);
+	if (e != NULL && e->fc != fc) {
 		/* answered with another function: drop it, report unpaired */
 		modbus_anomaly(r, MODBUS_AN_FC_MISMATCH);
 		e->seq = 0;
@@ -1084,15 +1086,12 @@ modbus_response(struct modbus_run *r, struct modbus_pdu *p, struct cur *d)
 			if (exc == 0 || exc > MODBUS_EXC_MAX)
 				modbus_anomaly(r, MODBUS_AN_EXC_CODE);
 		}
-		if (e == NULL) {
-			p->sub = 0;
+		if (e == NULL)
 			modbus_classify(p, fc, 0);
-		}
 	} else {
 		have_sub = modbus_read_sub(p, d, 0);
-		if (e == NULL) {
+		if (e == NULL)
 			modbus_classify(p, fc, have_sub);
-		}
 		if ((fc == MODBUS_FC_DIAGNOSTICS ||
 			fc == MODBUS_FC_ENCAP_INTERFACE) && !have_sub)
 			modbus_anomaly(r, MODBUS_AN_SHORT_PDU);
