@@ -481,10 +481,10 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 	/* Only unicast addresses are assets; a destination reached through
 	 * a group MAC (subnet-directed broadcast) is not one either. */
 	if (!decode_ip_is_group(c->cli) &&
-	    !(*dir == DIS_S2C && p->has_mac && (p->dst_mac[0] & 1)))
+	    !(*dir == DIS_S2C && (p->has_mac & PKT_MAC_DST) && (p->dst_mac[0] & 1)))
 		c->ga = graph_asset(e->g, c->vlan, c->cli);
 	if (!decode_ip_is_group(c->srv) &&
-	    !(*dir == DIS_C2S && p->has_mac && (p->dst_mac[0] & 1)))
+	    !(*dir == DIS_C2S && (p->has_mac & PKT_MAC_DST) && (p->dst_mac[0] & 1)))
 		c->gb = graph_asset(e->g, c->vlan, c->srv);
 	else
 		c->srv_group = 1;
