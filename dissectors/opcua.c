@@ -632,6 +632,21 @@ ua_app_desc(struct cur *c, const struct obs_sink *sink, int side)
 	sink->ident(sink->arg, &id);
 }
 
+/*
+ * EndpointDescription[] (Part 4 7.10): the server description of the
+ * first endpoint, which describes the server that answers.
+ */
+static void
+ua_endpoints(struct cur *c, const struct obs_sink *sink, int side)
+{
+	uint32_t n = cur_le32(c);
+
+	if (!cur_ok(c) || n == 0 || n > 0x7fffffffu)
+		return;
+	ua_skip_bytes(c); /* endpointUrl */
+	ua_app_desc(c, sink, side);
+}
+
 /* --- header ----------------------------------------------------------------- */
 
 /*
@@ -869,14 +884,10 @@ opcua_response(struct opcua_state *st, int dir, struct cur *c, uint32_t reqid,
 		cur_skip(c, 8);		     /* revisedSessionTimeout */
 		ua_skip_bytes(c);	     /* serverNonce */
 		ua_skip_bytes(c);	     /* serverCertificate */
-		/* serverEndpoints, as in GetEndpointsResponse */
-		/* FALLTHROUGH */
+		ua_endpoints(c, sink, dir);  /* serverEndpoints */
+		break;
 	case OPCUA_ID_GET_ENDPOINTS_RESP:
-		n = cur_le32(c);
-		if (!cur_ok(c) || n == 0 || n > 0x7fffffffu)
-			break;
-		ua_skip_bytes(c); /* endpointUrl */
-		ua_app_desc(c, sink, dir);
+		ua_endpoints(c, sink, dir);
 		break;
 	}
 }
