@@ -71,6 +71,7 @@ FUZZ_SRC := $(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c
 FUZZ_NAMES := $(basename $(notdir $(FUZZ_SRC)))
 
 .PHONY: all deps sample check check-unit check-golden check-shared \
+	check-scripts \
 	check-deps check-long fuzz fuzz-smoke bench install clean \
 	golden-update tools
 
@@ -147,13 +148,17 @@ sample: deps
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-deps check-unit fuzz-smoke \
-		check-golden check-shared
+		check-golden check-scripts check-shared
 
 check-unit: $(UNIT_BIN) $(BUILD)/otzone
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
 check-golden: $(BUILD)/otzone
 	@sh tests/golden/run.sh $(BUILD)/otzone
+
+# Every tests/<area>/check.sh, given the binary (zones, policy, ...).
+check-scripts: $(BUILD)/otzone
+	@sh tests/run-scripts.sh $(BUILD)/otzone
 
 check-shared: $(BUILD)/otzone
 	@sh tests/shared/run.sh $(BUILD)/otzone

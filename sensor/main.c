@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "ingest.h"
 #include "output.h"
 
@@ -21,6 +22,8 @@ struct opts {
 	enum out_format fmt;
 	int fmt_set;
 	int force, quiet, progress;
+	int emit_policy;
+	const char *policy, *output;
 	struct engine_cfg ecfg;
 	char **args;
 	int nargs;
@@ -33,6 +36,11 @@ static const char usage_text[] =
     "  read FILE|DIR ...   ingest pcap/pcapng captures (--force re-reads)\n"
     "  assets              the asset inventory\n"
     "  flows               communication flows with their operations\n"
+    "  zones               proposed IEC 62443 zones and conduits\n"
+    "                      (--format table|json|dot|svg, --emit-policy)\n"
+    "  check --policy FILE flows that break a zone/conduit policy\n"
+    "                      (exit 0 none, 1 findings, 2 error)\n"
+    "  report --policy FILE -o FILE.html   self-contained HTML report\n"
     "  help [COMMAND]      this text\n"
     "\n"
     "options:\n"
@@ -82,6 +90,10 @@ parse_format(const char *s, enum out_format *f)
 		*f = OUT_JSON;
 	else if (strcmp(s, "csv") == 0)
 		*f = OUT_CSV;
+	else if (strcmp(s, "dot") == 0)
+		*f = OUT_DOT;
+	else if (strcmp(s, "svg") == 0)
+		*f = OUT_SVG;
 	else
 		return -1;
 	return 0;
@@ -118,10 +130,18 @@ parse_args(int argc, char **argv, struct opts *o, const char **cmd)
 			NEEDVAL();
 			if (parse_format(val, &o->fmt) != 0)
 				return usage_error("unknown format '%s' "
-						   "(table, json, csv)",
+						   "(table, json, csv, dot, svg)",
 					   val),
 				       -1;
 			o->fmt_set = 1;
+		} else if (strcmp(a, "--policy") == 0) {
+			NEEDVAL();
+			o->policy = val;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			NEEDVAL();
+			o->output = val;
+		} else if (strcmp(a, "--emit-policy") == 0) {
+			o->emit_policy = 1;
 		} else if (strcmp(a, "--force") == 0) {
 			o->force = 1;
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -188,6 +208,12 @@ load_and_print(struct opts *o, int what)
 		rc = 2;
 		goto out;
 	}
+	if ((o->fmt == OUT_DOT || o->fmt == OUT_SVG)) {
+		fprintf(stderr, "otzone: %s: --format dot and svg are for "
+				"zones\n", what == 0 ? "assets" : "flows");
+		rc = 2;
+		goto out;
+	}
 	if (what == 0) {
 		if (output_prepare_assets(as, na, fs, nf) != 0) {
 			fprintf(stderr, "otzone: out of memory\n");
@@ -244,6 +270,25 @@ main(int argc, char **argv)
 		io.progress = !o.quiet && isatty(STDERR_FILENO);
 		io.ecfg = o.ecfg;
 		rc = ingest_run(&io, o.args, o.nargs);
+	} else if (strcmp(cmd, "zones") == 0 || strcmp(cmd, "check") == 0 ||
+	    strcmp(cmd, "report") == 0) {
+		struct cmd_args ca;
+
+		memset(&ca, 0, sizeof(ca));
+		ca.db = o.db;
+		ca.fmt = o.fmt;
+		ca.fmt_set = o.fmt_set;
+		ca.emit_policy = o.emit_policy;
+		ca.policy = o.policy;
+		ca.output = o.output;
+		ca.args = o.args;
+		ca.nargs = o.nargs;
+		if (cmd[0] == 'z')
+			rc = cmd_zones(&ca);
+		else if (cmd[0] == 'c')
+			rc = cmd_check(&ca);
+		else
+			rc = cmd_report(&ca);
 	} else if (strcmp(cmd, "assets") == 0) {
 		rc = load_and_print(&o, 0);
 	} else if (strcmp(cmd, "flows") == 0) {

@@ -273,6 +273,12 @@ store_path(const struct store *s)
 	return s->path;
 }
 
+struct sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
 int
 store_source_seen(struct store *s, const char *hash)
 {

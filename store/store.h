@@ -104,6 +104,10 @@ struct store *store_open(const char *path, int readonly, char *errbuf,
     size_t errlen);
 void store_close(struct store *); /* NULL is safe */
 const char *store_path(const struct store *);
+/* The SQLite handle, for store/ modules that keep their own tables
+ * (zones, findings).  Borrowed. */
+struct sqlite3;
+struct sqlite3 *store_db(struct store *);
 
 /* A source with this content hash already ingested?  1 yes, 0 no. */
 int store_source_seen(struct store *, const char *hash);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* cmd.h: the analysis commands' entry points.  Internal to sensor/. */
+#ifndef OTZ_CMD_H
+#define OTZ_CMD_H
+
+#include "output.h"
+
+struct cmd_args {
+	const char *db;	    /* database path */
+	enum out_format fmt; /* table, json, csv, dot, svg */
+	int fmt_set;	    /* --format given */
+	int emit_policy;    /* zones --emit-policy */
+	const char *policy; /* --policy FILE */
+	const char *output; /* -o FILE */
+	char **args;	    /* remaining arguments */
+	int nargs;
+};
+
+/* Each returns the exit status: 0 ok, 1 findings (check), 2 error. */
+int cmd_zones(const struct cmd_args *);
+int cmd_check(const struct cmd_args *);
+int cmd_report(const struct cmd_args *);
+
+#endif
