@@ -3454,6 +3454,335 @@ def sc_bench(net, packets=1000000):
     s.run(max_frames=packets)
 
 
+# --- topology scenarios ---------------------------------------------------
+
+# (protocol of the line controller, its vendor, kind, I/O protocol)
+LINE_TYPES = [("s7comm", "siemens", "plc"), ("modbus", "schneider", "plc"),
+              ("enip", "rockwell", "plc"), ("dnp3", "sel", "rtu"),
+              ("opcua", "siemens2", "plc")]
+
+
+def line_assets(zone, ips, ltype, tag, n_io=2, hmi=True):
+    """A production line: controller, n_io I/O devices, maybe a panel."""
+    proto, vendor, kind = LINE_TYPES[ltype]
+    ips = list(ips)
+    a = [{"name": "%s-ctl" % tag, "zone": zone, "ip": ips.pop(0),
+          "vendor": vendor, "kind": kind}]
+    if proto == "modbus":
+        a[0]["attrs"] = modicon_attrs()
+        a[0]["identity"] = modicon_identity()
+    elif proto == "enip":
+        a[0]["attrs"] = {"cip_ident": LOGIX_IDENT}
+        a[0]["identity"] = cip_identity(LOGIX_IDENT)
+    elif proto == "dnp3":
+        a[0]["identity"] = sel_identity()
+    elif proto == "s7comm":
+        a[0]["identity"] = s7_315_identity("PLANT", tag.upper())
+    elif proto == "opcua":
+        a[0]["identity"] = s7_1500_identity()
+    for i in range(n_io):
+        io = {"name": "%s-io%d" % (tag, i + 1), "zone": zone,
+              "ip": ips.pop(0), "kind": "io-adapter"}
+        if proto == "enip":
+            io.update(vendor="rockwell2", attrs={"cip_ident": AENT_IDENT},
+                      identity=cip_identity(AENT_IDENT))
+        else:
+            io["vendor"] = "moxa"
+        a.append(io)
+    if hmi:
+        a.append({"name": "%s-hmi" % tag, "zone": zone, "ip": ips.pop(0),
+                  "vendor": "intel", "kind": "hmi", "purdue_level": 1,
+                  "ttl": 128, "note": "line operator panel"})
+    return a
+
+
+def line_patterns(tag, ltype, n_io=2, hmi=True, period=1000):
+    """Traffic inside a line: the panel polls the controller, the
+    controller polls (Modbus) or exchanges I/O (CIP class 1) with its
+    I/O; DNP3 RTUs and OPC UA servers have no I/O traffic of their own."""
+    proto = LINE_TYPES[ltype][0]
+    pats = []
+    if hmi and proto in ("s7comm", "modbus", "enip", "opcua"):
+        pats.append({"from": "%s-hmi" % tag, "to": "%s-ctl" % tag,
+                     "proto": proto, "every_ms": period})
+    for i in range(n_io):
+        io = "%s-io%d" % (tag, i + 1)
+        if proto == "enip":
+            pats.append({"from": "%s-ctl" % tag, "to": io,
+                         "proto": "enip-io", "rpi_ms": 200})
+        elif proto in ("s7comm", "modbus"):
+            pats.append({"from": "%s-ctl" % tag, "to": io,
+                         "proto": "modbus", "fc": 2, "qty": 16,
+                         "every_ms": 500})
+    return pats
+
+
+def run_topology(net, plant, pats, duration_ms, it=None):
+    h = build_plant(net, plant)
+    s = Scheduler(net)
+    for p in pats:
+        p.setdefault("until_ms", duration_ms)
+        start_pattern(net, s, h, p)
+    for at, fn in (it or []):
+        s.once(at, (lambda f: lambda: f(h))(fn))
+    s.run(until_ms=duration_ms)
+    return h
+
+
+def supervisory_assets(zone, ips, level=2):
+    ips = list(ips)
+    return [
+        {"name": "scada1", "zone": zone, "ip": ips[0], "vendor": "dell",
+         "kind": "scada-server", "purdue_level": level, "ttl": 128,
+         "attrs": {"ua_info": ("urn:scada1:WinCC:OPCUAServer",
+                               SCADA_UA_CLIENT[1], "WinCC OPC UA Server")}},
+        {"name": "scada2", "zone": zone, "ip": ips[1], "vendor": "dell",
+         "kind": "scada-server", "purdue_level": level, "ttl": 128,
+         "note": "redundant SCADA server"},
+        {"name": "ews1", "zone": zone, "ip": ips[2], "vendor": "hp",
+         "kind": "engineering-workstation", "purdue_level": level,
+         "ttl": 128},
+        {"name": "hmi-ctrl", "zone": zone, "ip": ips[3], "vendor": "intel",
+         "kind": "hmi", "purdue_level": level, "ttl": 128,
+         "note": "control room HMI"},
+    ]
+
+
+def supervisory_patterns(n_lines, ltypes, slow=2000):
+    pats = []
+    for i in range(n_lines):
+        tag = "line%d" % (i + 1)
+        proto = LINE_TYPES[ltypes[i]][0]
+        pats.append({"from": "scada%d" % (1 + i % 2), "to": "%s-ctl" % tag,
+                     "proto": proto, "every_ms": slow,
+                     "write_every_ms": 7000 if i % 2 == 0 else None})
+        if proto in ("s7comm", "modbus", "enip", "opcua"):
+            pats.append({"from": "hmi-ctrl", "to": "%s-ctl" % tag,
+                         "proto": proto, "every_ms": slow * 2})
+    return pats
+
+
+def ews_visits(tags_protos):
+    """Engineering station actions, one per line, as scheduled calls."""
+    out = []
+    for k, (tag, proto) in enumerate(tags_protos):
+        at = 3000 + k * 2500
+
+        def visit(h, tag=tag, proto=proto):
+            net = h["ews1"].net_ref
+            srv = h["%s-ctl" % tag]
+            if proto == "s7comm":
+                e = S7Client(net, h["ews1"], srv).connect()
+                s7_szl_identify(e, "PLANT", tag.upper())
+                e.close()
+            elif proto == "modbus":
+                e = ModbusClient(net, h["ews1"], srv, unit=0).connect()
+                e.device_id(2)
+                e.close()
+            elif proto == "enip":
+                enip = EnipClient(net, h["ews1"], srv).connect()
+                enip.get_identity_via_unconnected_send()
+                enip.close()
+            elif proto == "dnp3":
+                d = Dnp3Master(net, h["ews1"], srv, 4, 10).connect()
+                d.device_attributes(SEL_ATTRS)
+                d.close()
+        out.append((at, visit))
+    return out
+
+
+def office_it(prefix_hosts):
+    """Some enterprise IT traffic: (time, fn(h))."""
+    return [
+        (500, lambda h: it_dns(h["ews1"].net_ref, h["pc1"], h["dc"],
+                               "intranet.corp.example", h["web"].ip)),
+        (900, lambda h: it_http(h["ews1"].net_ref, h["pc1"], h["web"],
+                                "intranet.corp.example")),
+        (1500, lambda h: it_tls(h["ews1"].net_ref, h["pc2"], h["web"],
+                                "portal.corp.example")),
+        (2500, lambda h: it_smb2(h["ews1"].net_ref, h["pc2"], h["dc"])),
+        (4000, lambda h: it_ntp(h["ews1"].net_ref, h["scada1"], h["dc"])),
+    ]
+
+
+def enterprise_assets(zone, ips, level=4):
+    ips = list(ips)
+    return [
+        {"name": "pc1", "zone": zone, "ip": ips[0], "vendor": "dell",
+         "purdue_level": level, "ttl": 128},
+        {"name": "pc2", "zone": zone, "ip": ips[1], "vendor": "hp",
+         "purdue_level": level, "ttl": 128},
+        {"name": "dc", "zone": zone, "ip": ips[2], "vendor": "dell2",
+         "purdue_level": level, "ttl": 128, "note": "DNS, NTP, SMB"},
+        {"name": "web", "zone": zone, "ip": ips[3], "vendor": "hp",
+         "purdue_level": level, "note": "intranet web server"},
+    ]
+
+
+def _bind(net, plant):
+    """Let scheduled helpers reach the Net through any host."""
+    for a in plant["assets"]:
+        a.setdefault("attrs", {})["net_ref"] = net
+
+
+@scenario("plant-flat", "flat 10.10.0.0/16: supervisory hosts and five "
+          "production lines (S7, Modbus, CIP, DNP3, OPC UA) with addresses "
+          "scattered over the /16; zones only visible from who talks to "
+          "whom; 20 s")
+def sc_plant_flat(net):
+    r = random.Random(net.seed + 1)
+    pool = ["10.10.%d.%d" % (r.randint(0, 255), r.randint(2, 254))
+            for _ in range(200)]
+    pool = list(dict.fromkeys(pool))
+    ltypes = [0, 1, 2, 3, 4, 0, 1, 2]
+    assets = supervisory_assets("supervisory", pool[:4]) + \
+        enterprise_assets("office", pool[4:8], level=4)
+    k = 8
+    for i, lt in enumerate(ltypes):
+        n_io = 0 if lt in (3, 4) else (3 if lt == 2 else 2)
+        hmi = lt != 3
+        need = 1 + n_io + (1 if hmi else 0)
+        assets += line_assets("line%d" % (i + 1), pool[k:k + need], lt,
+                              "line%d" % (i + 1), n_io, hmi)
+        k += need
+    assets.append({"name": "historian", "zone": "supervisory",
+                   "ip": pool[k], "vendor": "hp", "kind": "historian",
+                   "purdue_level": 3})
+    zones = [{"name": "supervisory", "purdue_level": 2, "networks": []},
+             {"name": "office", "purdue_level": 4, "networks": []}] + \
+        [{"name": "line%d" % (i + 1), "purdue_level": 1, "networks": []}
+         for i in range(len(ltypes))]
+    for z in zones:
+        z["l2network"] = "10.10.0.0/16"
+    for a in assets:
+        a["network"] = "10.10.0.0/16"
+    plant = {"zones": zones, "assets": assets}
+    _bind(net, plant)
+    pats = supervisory_patterns(len(ltypes), ltypes)
+    for i, lt in enumerate(ltypes):
+        n_io = 0 if lt in (3, 4) else (3 if lt == 2 else 2)
+        pats += line_patterns("line%d" % (i + 1), lt, n_io, lt != 3)
+    pats.append({"from": "historian", "to": "scada1", "proto": "opcua",
+                 "every_ms": 5000})
+    it = office_it(None) + ews_visits(
+        [("line%d" % (i + 1), LINE_TYPES[lt][0])
+         for i, lt in enumerate(ltypes) if lt != 4][:5])
+    run_topology(net, plant, pats, 20000, it)
+
+
+@scenario("plant-routed", "routed Purdue plant: enterprise, DMZ, operations, "
+          "supervisory and three cell subnets behind one router; remote "
+          "access through a DMZ jump host; 20 s")
+def sc_plant_routed(net):
+    ltypes = [0, 1, 2, 3]
+    zones = [
+        {"name": "enterprise", "purdue_level": 4, "network": "10.1.0.0/24"},
+        {"name": "dmz", "purdue_level": 3, "network": "10.2.0.0/24"},
+        {"name": "operations", "purdue_level": 3,
+         "network": "10.3.0.0/24"},
+        {"name": "supervisory", "purdue_level": 2,
+         "network": "10.4.0.0/24"},
+    ] + [{"name": "cell-%d" % (i + 1), "purdue_level": 1,
+          "network": "10.10.%d.0/24" % (i + 1)} for i in range(len(ltypes))]
+    assets = enterprise_assets("enterprise", [".11", ".12", ".10", ".20"])
+    assets += [
+        {"name": "pc%d" % i, "zone": "enterprise", "ip": ".%d" % (10 + i),
+         "vendor": "dell", "ttl": 128} for i in range(3, 9)]
+    assets += [
+        {"name": "jump", "zone": "dmz", "ip": ".10", "vendor": "intel",
+         "ttl": 128, "note": "remote access jump host"},
+        {"name": "hist-mirror", "zone": "dmz", "ip": ".20", "vendor": "hp",
+         "kind": "historian", "note": "DMZ historian replica"},
+        {"name": "historian", "zone": "operations", "ip": ".10",
+         "vendor": "hp", "kind": "historian"},
+        {"name": "ops-dc", "zone": "operations", "ip": ".11",
+         "vendor": "dell2", "ttl": 128, "note": "plant DNS/NTP"},
+        {"name": "patch", "zone": "operations", "ip": ".12",
+         "vendor": "dell", "ttl": 128, "note": "patch server"},
+    ]
+    assets += supervisory_assets("supervisory", [".10", ".11", ".30", ".20"])
+    for i, lt in enumerate(ltypes):
+        n_io = 0 if lt == 3 else (3 if lt == 2 else 2)
+        assets += line_assets("cell-%d" % (i + 1),
+                              [".%d" % (10 + j) for j in range(1 + n_io)] +
+                              [".50"], lt, "line%d" % (i + 1), n_io, lt != 3)
+    plant = {"zones": zones, "assets": assets}
+    _bind(net, plant)
+    pats = supervisory_patterns(len(ltypes), ltypes)
+    for i, lt in enumerate(ltypes):
+        pats += line_patterns("line%d" % (i + 1), lt,
+                              0 if lt == 3 else (3 if lt == 2 else 2),
+                              lt != 3)
+    pats.append({"from": "historian", "to": "scada1", "proto": "opcua",
+                 "every_ms": 4000})
+    it = office_it(None) + ews_visits(
+        [("line%d" % (i + 1), LINE_TYPES[lt][0])
+         for i, lt in enumerate(ltypes)])
+    it += [
+        (6000, lambda h: it_rdp(h["ews1"].net_ref, h["pc1"], h["jump"],
+                                "a.user")),
+        (8000, lambda h: it_rdp(h["ews1"].net_ref, h["jump"], h["ews1"],
+                                "eng")),
+        (9000, lambda h: it_ssh(h["ews1"].net_ref, h["pc2"],
+                                h["hist-mirror"])),
+        (10000, lambda h: it_http(h["ews1"].net_ref, h["patch"],
+                                  h["web"], "updates.corp.example")),
+        (11000, lambda h: it_dns(h["ews1"].net_ref, h["scada1"],
+                                 h["ops-dc"], "historian.plant.example",
+                                 h["historian"].ip)),
+        (12000, lambda h: it_tls(h["ews1"].net_ref, h["hist-mirror"],
+                                 h["historian"], "historian.plant.example")),
+    ]
+    for i in range(3, 9):
+        it.append((13000 + i * 300, (lambda n: lambda h: (
+            it_dns(h["ews1"].net_ref, h[n], h["dc"], "www.corp.example",
+                   h["web"].ip),
+            it_tls(h["ews1"].net_ref, h[n], h["web"], "www.corp.example",
+                   exchanges=1)))("pc%d" % i)))
+    run_topology(net, plant, pats, 20000, it)
+
+
+@scenario("plant-cells", "six cells on their own VLANs and subnets that "
+          "talk only through the supervisory level (no cell-to-cell "
+          "traffic); 20 s")
+def sc_plant_cells(net):
+    ltypes = [0, 1, 2, 3, 1, 2]
+    zones = [{"name": "supervisory", "purdue_level": 2,
+              "network": "10.20.0.0/24", "vlan": 100}] + \
+        [{"name": "cell-%d" % (i + 1), "purdue_level": 1,
+          "network": "10.20.%d.0/24" % (i + 1), "vlan": 101 + i}
+         for i in range(len(ltypes))]
+    assets = supervisory_assets("supervisory", [".10", ".11", ".30", ".20"])
+    assets.append({"name": "historian", "zone": "supervisory", "ip": ".40",
+                   "vendor": "hp", "kind": "historian", "purdue_level": 3})
+    for i, lt in enumerate(ltypes):
+        n_io = 0 if lt == 3 else (4 if lt == 2 else 3)
+        hmi = lt != 3
+        extra = []
+        if lt == 0:  # a second S7 CPU in the cell
+            extra = [{"name": "line%d-ctl2" % (i + 1),
+                      "zone": "cell-%d" % (i + 1), "ip": ".60",
+                      "vendor": "siemens", "kind": "plc",
+                      "identity": s7_315_identity("PLANT", "LINE1B")}]
+        assets += line_assets("cell-%d" % (i + 1),
+                              [".%d" % (10 + j) for j in range(1 + n_io)] +
+                              [".50"], lt, "line%d" % (i + 1), n_io,
+                              hmi) + extra
+    plant = {"zones": zones, "assets": assets}
+    _bind(net, plant)
+    pats = supervisory_patterns(len(ltypes), ltypes)
+    pats.append({"from": "hmi-ctrl", "to": "line1-ctl2", "proto": "s7comm",
+                 "every_ms": 3000})
+    for i, lt in enumerate(ltypes):
+        n_io = 0 if lt == 3 else (4 if lt == 2 else 3)
+        pats += line_patterns("line%d" % (i + 1), lt, n_io, lt != 3)
+    pats.append({"from": "historian", "to": "scada1", "proto": "opcua",
+                 "every_ms": 4000})
+    it = ews_visits([("line%d" % (i + 1), LINE_TYPES[lt][0])
+                     for i, lt in enumerate(ltypes)])
+    run_topology(net, plant, pats, 20000, it)
+
+
 BUNDLED = ["sample-plant", "modbus-basic", "dnp3-basic", "s7-basic",
            "enip-basic", "opcua-basic", "it-mix", "plant-flat",
            "plant-routed", "plant-cells"]
