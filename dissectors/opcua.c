@@ -95,7 +95,7 @@
 #define OPCUA_MAX_URL 4096	  /* Part 6 7.1.2: EndpointUrl, Reason */
 #define OPCUA_MAX_POLICY_URI 255  /* Part 6 6.7.2.3 */
 #define OPCUA_MAX_DIAG_DEPTH 4	  /* nested DiagnosticInfo we follow */
-#define OPCUA_INFER_CHUNKS 2	  /* unreadable chunks to call it encrypted */
+#define OPCUA_INFER_CHUNKS 2	  /* unreadable chunks: encrypted */
 #define OPCUA_STATUS_BAD 0x80000000u
 
 /* Service ids (NodeIds.csv, *_Encoding_DefaultBinary). */
@@ -295,7 +295,7 @@ op_name(uint32_t code)
 	return "unknown";
 }
 
-/* --- observations ------------------------------------------------------ */
+/* --- observations --- */
 
 static void
 emit_op(const struct obs_sink *sink, uint8_t cls, uint8_t flags, int requester,
@@ -358,7 +358,8 @@ emit_role(struct opcua_state *st, const struct obs_sink *sink, int side,
     uint8_t role)
 {
 	struct obs_role r;
-	uint8_t bit = (uint8_t)(1u << ((side ? 2 : 0) + (role == OBS_R_SERVER)));
+	uint8_t bit =
+	    (uint8_t)(1u << ((side ? 2 : 0) + (role == OBS_R_SERVER)));
 
 	if (st->roles & bit)
 		return;
@@ -380,7 +381,7 @@ emit_mode(struct opcua_state *st, const struct obs_sink *sink, uint8_t mode)
 	emit_attr(sink, OBS_A_SECURITY_MODE, st->client_dir, mode, NULL, 0);
 }
 
-/* --- pending requests ---------------------------------------------------- */
+/* --- pending requests --- */
 
 static void
 pend_add(struct opcua_state *st, const struct obs_sink *sink, uint32_t reqid,
@@ -423,7 +424,7 @@ pend_find(struct opcua_state *st, uint32_t reqid)
 	return NULL;
 }
 
-/* --- built-in types (Part 6 5.2.2) --------------------------------------- */
+/* --- built-in types (Part 6 5.2.2) --- */
 
 /*
  * String, ByteString, XmlElement: Int32 length, -1 null.  On return *p
@@ -572,7 +573,7 @@ ua_skip_req_header(struct cur *c)
 	uint32_t id;
 
 	(void)ua_nodeid(c, &ns, &id); /* authenticationToken */
-	cur_skip(c, 8 + 4 + 4);	      /* timestamp, handle, diagnostics */
+	cur_skip(c, 8 + 4 + 4);	      /* timestamp, handle, diag mask */
 	ua_skip_bytes(c);	      /* auditEntryId */
 	cur_skip(c, 4);		      /* timeoutHint */
 	ua_skip_extobj(c, &ns, &id);  /* additionalHeader */
@@ -647,7 +648,7 @@ ua_endpoints(struct cur *c, const struct obs_sink *sink, int side)
 	ua_app_desc(c, sink, side);
 }
 
-/* --- header ----------------------------------------------------------------- */
+/* --- header --- */
 
 /*
  * Is there a plausible message header at p?  HDR_SHORT when the bytes
@@ -748,7 +749,7 @@ opcua_plain(const struct cur *c)
 	    svc_by_resp(id) != NULL;
 }
 
-/* --- services ------------------------------------------------------------- */
+/* --- services --- */
 
 static void
 opcua_user_token(struct cur *c, const struct obs_sink *sink, int side)
@@ -932,7 +933,7 @@ opcua_service(struct opcua_state *st, int dir, struct cur *c, uint32_t reqid,
 		opcua_response(st, dir, c, reqid, id, type, sink);
 }
 
-/* --- UACP messages ------------------------------------------------------ */
+/* --- UACP messages --- */
 
 static void
 opcua_hel(struct opcua_state *st, int dir, struct cur *c,
@@ -1032,7 +1033,7 @@ opcua_rhe(struct opcua_state *st, int dir, struct cur *c,
 	}
 }
 
-/* --- secure conversation ------------------------------------------------ */
+/* --- secure conversation --- */
 
 /* An OPN whose body we cannot read: reported from its header. */
 static void
@@ -1178,7 +1179,8 @@ opcua_sym(struct opcua_state *st, int dir, const struct opcua_hdr *h,
 	}
 	plain = opcua_plain(c);
 	if (st->sec == OPCUA_SEC_INFER) {
-		emit_mode(st, sink, plain ? OBS_SEC_SIGN : OBS_SEC_SIGN_ENCRYPT);
+		emit_mode(st, sink,
+		    plain ? OBS_SEC_SIGN : OBS_SEC_SIGN_ENCRYPT);
 	} else if (st->sec == OPCUA_SEC_UNKNOWN && h->chunk != 'A') {
 		if (plain)
 			st->plain_seen = 1;
@@ -1255,7 +1257,7 @@ opcua_chunk(struct opcua_state *st, int dir, const struct opcua_hdr *h,
 		emit_anomaly(sink, OPCUA_AN_MALFORMED, "malformed message");
 }
 
-/* --- interface ------------------------------------------------------------ */
+/* --- interface --- */
 
 static int
 opcua_probe(const uint8_t *buf, size_t len, int dir)

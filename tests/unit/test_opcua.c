@@ -57,7 +57,7 @@ fresh_state(void)
 	return stbuf.b;
 }
 
-/* --- message builder ------------------------------------------------------- */
+/* --- message builder --- */
 
 struct mb {
 	uint8_t b[4096];
@@ -281,7 +281,7 @@ mk_sym_enc(struct mb *m, const char *type, uint32_t chan)
 	fin(m);
 }
 
-/* --- fixtures written out by hand ------------------------------------------ */
+/* --- fixtures written out by hand --- */
 
 /* HEL from the client. */
 static const uint8_t hel[] = {
@@ -366,7 +366,7 @@ static const uint8_t read_resp[] = {
 	0xff, 0xff, 0xff, 0xff,
 };
 
-/* --- helpers ------------------------------------------------------------------ */
+/* --- helpers --- */
 
 /* What the sensor does with the two directions: tails up to 64 KiB. */
 #define FEED_CAP 65536
@@ -489,7 +489,7 @@ enum {
 	AN_OPN_BODY,
 };
 
-/* --- fixtures ------------------------------------------------------------------ */
+/* --- fixtures --- */
 
 static uint32_t
 size_field(const uint8_t *p)
@@ -509,7 +509,7 @@ START_TEST(test_fixture_sizes)
 }
 END_TEST
 
-/* --- probe ---------------------------------------------------------------------- */
+/* --- probe --- */
 
 START_TEST(test_probe)
 {
@@ -547,7 +547,7 @@ START_TEST(test_probe)
 }
 END_TEST
 
-/* --- UACP ------------------------------------------------------------------------ */
+/* --- UACP --- */
 
 START_TEST(test_hello_ack)
 {
@@ -702,7 +702,7 @@ START_TEST(test_reverse_hello)
 }
 END_TEST
 
-/* --- secure channel and security mode -------------------------------------------- */
+/* --- secure channel and security mode --- */
 
 START_TEST(test_opn_none)
 {
@@ -919,7 +919,7 @@ START_TEST(test_unreadable_opn_with_none)
 }
 END_TEST
 
-/* --- services ------------------------------------------------------------------ */
+/* --- services --- */
 
 START_TEST(test_read_request_response)
 {
@@ -1160,7 +1160,7 @@ START_TEST(test_nodeid_forms)
 }
 END_TEST
 
-/* --- identity and user tokens ------------------------------------------------------ */
+/* --- identity and user tokens --- */
 
 static void
 app_desc(struct mb *m, const char *uri, const char *product,
@@ -1350,7 +1350,7 @@ START_TEST(test_user_tokens)
 }
 END_TEST
 
-/* --- chunks ------------------------------------------------------------------------ */
+/* --- chunks --- */
 
 START_TEST(test_chunked_message)
 {
@@ -1467,7 +1467,7 @@ START_TEST(test_open_chunks_cap)
 }
 END_TEST
 
-/* --- robustness ----------------------------------------------------------------- */
+/* --- robustness --- */
 
 /* HEL + OPN + Read from the client, as one stream. */
 static size_t
