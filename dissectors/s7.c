@@ -304,7 +304,8 @@ static const struct s7_pi s7_pis[] = {
 	{"P_PROGRAM", OBS_C_CONTROL, 0, "PI-Service P_PROGRAM (start program)"},
 	{"_N_F_DELE", OBS_C_PROGRAM, 0, "PI-Service _N_F_DELE (delete file)"},
 	{"_N_F_XFER", OBS_C_PROGRAM, 0, "PI-Service _N_F_XFER (transfer file)"},
-	{"_N_SELECT", OBS_C_CONTROL, 0, "PI-Service _N_SELECT (select program)"},
+	{"_N_SELECT", OBS_C_CONTROL, 0,
+	    "PI-Service _N_SELECT (select program)"},
 	{"_N_CANCEL", OBS_C_CONTROL, 0, "PI-Service _N_CANCEL (cancel)"},
 	{"_N_LOGIN_", OBS_C_SESSION, 0, "PI-Service _N_LOGIN_ (login)"},
 	{"_N_LOGOUT", OBS_C_SESSION, 0, "PI-Service _N_LOGOUT (logout)"},
@@ -761,9 +762,17 @@ s7_ack(struct s7_state *st, uint8_t side, uint16_t ref, uint8_t ecls,
 	int paired;
 	uint8_t fn;
 
-	fn = cur_u8(par); /* 0 when an ack carries no parameter */
 	paired = s7_pend_take(st, OBS_P_S7COMM, ref, side, &p);
-	s7_response_op(&op, &p, paired, OBS_P_S7COMM, fn, side, s7_jobs);
+	if (!paired && par->left == 0) {
+		/* An unpaired ack without parameter names no function. */
+		s7_op_init(&op, OBS_P_S7COMM, 0, OBS_C_OTHER, "unknown",
+		    (uint8_t)(side ^ 1));
+		op.flags = OBS_OP_RESPONSE;
+	} else {
+		fn = cur_u8(par);
+		s7_response_op(&op, &p, paired, OBS_P_S7COMM, fn, side,
+		    s7_jobs);
+	}
 	if (ecls != 0 || ecode != 0) {
 		op.flags |= OBS_OP_EXCEPTION;
 		op.status = (uint32_t)ecls << 8 | ecode;
@@ -1428,7 +1437,8 @@ s7_probe(const uint8_t *buf, size_t len, int dir)
 		    10 <= n)
 			return PROBE_YES;
 		if (p[0] == S7P_PROTO_ID && n >= 4 &&
-		    ((p[1] >= 1 && p[1] <= 3) || p[1] >= S7P_VER_KEEPALIVE_EXT) &&
+		    ((p[1] >= 1 && p[1] <= 3) ||
+		    p[1] >= S7P_VER_KEEPALIVE_EXT) &&
 		    (size_t)(p[2] << 8 | p[3]) + 4 <= n)
 			return PROBE_YES;
 		if (s7_is_tls(p, n))

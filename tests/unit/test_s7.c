@@ -154,7 +154,8 @@ s7(uint8_t *out, uint8_t rosctr, uint16_t ref, uint8_t ecls, uint8_t ecode,
 		pdu[n++] = ecls;
 		pdu[n++] = ecode;
 	}
-	memcpy(pdu + n, par, plen);
+	if (plen)
+		memcpy(pdu + n, par, plen);
 	n += plen;
 	if (dlen)
 		memcpy(pdu + n, dat, dlen);
@@ -331,6 +332,10 @@ START_TEST(probe_cases)
 	};
 	static const uint8_t garbage[] = {'G', 'E', 'T', ' ', '/', ' '};
 	static const uint8_t tpkt_only[] = {0x03, 0x00};
+	static const uint8_t tls_dt[] = {
+		0x03, 0x00, 0x00, 0x0C, 0x02, 0xF0, 0x80,	/* TPKT, DT */
+		0x16, 0x03, 0x01, 0x00, 0x00,		/* TLS handshake */
+	};
 	const struct dissector *d = &dissector_s7;
 
 	ck_assert_int_eq(d->probe(cr_s7, sizeof(cr_s7), 0), PROBE_MAYBE);
@@ -347,6 +352,7 @@ START_TEST(probe_cases)
 	ck_assert_int_eq(d->probe(tpkt_only, sizeof(tpkt_only), 0),
 	    PROBE_MAYBE);
 	ck_assert_int_eq(d->probe(setup_job, 10, 0), PROBE_MAYBE);
+	ck_assert_int_eq(d->probe(tls_dt, sizeof(tls_dt), 0), PROBE_MAYBE);
 	ck_assert_uint_eq(d->any_port, 1);
 	ck_assert_uint_eq(d->ports[0], 102);
 	ck_assert_str_eq(d->name, "s7comm");
@@ -551,6 +557,44 @@ START_TEST(unpaired_response)
 	ck_assert_uint_eq(R.n_op, 1);
 	check_op(&R.op[0], P7, OBS_C_WRITE, RSP, C, 0x05, 0, 0, NOLO, NOHI,
 	    "Write Var");
+	/* An ack without parameter and without request names nothing. */
+	n = s7(f, 2, 0x4445, 0, 0, NULL, 0, NULL, 0);
+	feed(DIS_S2C, f, n);
+	ck_assert_uint_eq(R.n_op, 2);
+	check_op(&R.op[1], P7, OBS_C_OTHER, RSP, C, 0, 0, 0, NOLO, NOHI,
+	    "unknown");
+}
+END_TEST
+
+START_TEST(cotp_disconnect_and_errors)
+{
+	static const uint8_t dr[] = {
+		0x03, 0x00, 0x00, 0x0B,		/* TPKT */
+		0x06, 0x80, 0x00, 0x01, 0x00, 0x0F, 0x00, /* DR, reason 0 */
+	};
+	static const uint8_t er[] = {
+		0x03, 0x00, 0x00, 0x09,
+		0x04, 0x70, 0x00, 0x01, 0x02,	/* ER, cause 2 */
+	};
+	static const uint8_t ak[] = {
+		0x03, 0x00, 0x00, 0x08, 0x03, 0x60, 0x00, 0x01,	/* AK */
+	};
+	size_t used;
+
+	/* Before any S7 data: not ours. */
+	ck_assert_int_eq(parse1(DIS_C2S, er, sizeof(er), &used),
+	    DIS_NOT_MINE);
+	feed(DIS_C2S, setup_job, sizeof(setup_job));
+	S = rec_sink(&R);
+	ck_assert_int_eq(feed(DIS_S2C, dr, sizeof(dr)), DIS_OK);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	ck_assert_int_eq(feed(DIS_S2C, er, sizeof(er)), DIS_OK);
+	ck_assert_int_eq(feed(DIS_S2C, ak, sizeof(ak)), DIS_OK);
+	ck_assert_uint_eq(R.n_anomaly, 2);
+	ck_assert_str_eq(R.anomaly[0].what, "COTP error TPDU");
+	ck_assert_str_eq(R.anomaly[1].what, "COTP TPDU not used by class 0");
+	ck_assert_uint_eq(R.anomaly[1].proto, P7);
+	ck_assert_uint_eq(R.n_op, 0);
 }
 END_TEST
 
@@ -1613,6 +1657,7 @@ s7_suite(void)
 	tcase_add_test(tc, ack_data_exception_paired);
 	tcase_add_test(tc, ack_exception_start_upload);
 	tcase_add_test(tc, unpaired_response);
+	tcase_add_test(tc, cotp_disconnect_and_errors);
 	tcase_add_test(tc, block_download_family);
 	tcase_add_test(tc, pi_services_and_stop);
 	suite_add_tcase(s, tc);
