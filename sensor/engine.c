@@ -47,14 +47,17 @@ struct tcp_dir {
 
 struct conn {
 	uint8_t cli[16], srv[16];
-	uint16_t cport, sport, vlan;
+	uint16_t cport, sport;
+	uint16_t vlan[2];  /* VLAN of the frames of each direction */
+	uint8_t vlan_seen; /* bit (1 << dir): that direction has been seen */
 	uint8_t l4;
 	uint8_t state;	  /* enum cstate */
 	uint8_t confirmed; /* the dissector emitted an observation */
 	uint8_t closed;
 	uint8_t probes;	  /* payloads probed */
 	uint8_t ndpi_pkts;
-	uint8_t srv_group; /* server address is broadcast/multicast */
+	uint8_t srv_group; /* server address is not an asset (group) */
+	uint8_t cli_group; /* client address is not an asset */
 	uint16_t label;	  /* graph protocol id, 0 none yet */
 	const struct dissector *dis;
 	void *dstate;
@@ -99,6 +102,35 @@ label_for_proto(int proto)
 	return proto == OBS_P_CIP ? "enip" : obs_proto_name(proto);
 }
 
+/*
+ * The VLAN of a side: the tag of the frames it sends; until it has sent
+ * one, the tag of the frames sent to it.  Taken per direction because a
+ * SPAN often tags one direction of routed traffic and not the other.
+ */
+static uint16_t
+side_vlan(const struct conn *c, int side)
+{
+	int d = side == OBS_SIDE_CLIENT ? DIS_C2S : DIS_S2C;
+
+	if (c->vlan_seen & (1u << d))
+		return c->vlan[d];
+	return c->vlan[!d];
+}
+
+/* The asset of a side, created on first use; NULL for a group address
+ * or when the asset cap is reached. */
+static struct g_asset *
+conn_asset(struct engine *e, struct conn *c, int side)
+{
+	struct g_asset **a = side == OBS_SIDE_CLIENT ? &c->ga : &c->gb;
+	int group = side == OBS_SIDE_CLIENT ? c->cli_group : c->srv_group;
+
+	if (*a == NULL && !group)
+		*a = graph_asset(e->g, side_vlan(c, side),
+		    side == OBS_SIDE_CLIENT ? c->cli : c->srv);
+	return *a;
+}
+
 static void
 conn_confirm(struct engine *e, struct conn *c, int proto)
 {
@@ -108,9 +140,9 @@ conn_confirm(struct engine *e, struct conn *c, int proto)
 		return;
 	c->confirmed = 1;
 	c->label = graph_proto_id(e->g, name);
-	if (c->ga != NULL)
+	if (conn_asset(e, c, OBS_SIDE_CLIENT) != NULL)
 		graph_asset_name(e->g, c->ga, 0, name);
-	if (c->gb != NULL)
+	if (conn_asset(e, c, OBS_SIDE_SERVER) != NULL)
 		graph_asset_name(e->g, c->gb, 0, name);
 	if (c->lf != NULL) {
 		label_flow_free(c->lf);
@@ -122,7 +154,8 @@ static struct g_edge *
 conn_edge(struct engine *e, struct conn *c)
 {
 	if (c->edge == NULL && c->label != 0) {
-		c->edge = graph_edge(e->g, c->vlan, c->cli, c->srv, c->l4,
+		c->edge = graph_edge(e->g, side_vlan(c, OBS_SIDE_CLIENT),
+		    c->cli, side_vlan(c, OBS_SIDE_SERVER), c->srv, c->l4,
 		    c->sport, c->label);
 		if (c->edge != NULL && !c->counted) {
 			graph_edge_conn(c->edge);
@@ -156,7 +189,7 @@ sink_role(void *arg, const struct obs_role *r)
 {
 	struct engine *e = arg;
 	struct conn *c = e->cur;
-	struct g_asset *a = r->side == OBS_SIDE_CLIENT ? c->ga : c->gb;
+	struct g_asset *a = conn_asset(e, c, r->side);
 	const char *n = obs_role_name(r->proto, r->role);
 
 	conn_confirm(e, c, r->proto);
@@ -169,7 +202,7 @@ sink_ident(void *arg, const struct obs_ident *id)
 {
 	struct engine *e = arg;
 	struct conn *c = e->cur;
-	struct g_asset *a = id->side == OBS_SIDE_CLIENT ? c->ga : c->gb;
+	struct g_asset *a = conn_asset(e, c, id->side);
 
 	conn_confirm(e, c, id->proto);
 	if (a != NULL)
@@ -204,8 +237,8 @@ sink_anomaly(void *arg, const struct obs_anomaly *an)
 /* ---- connection table --------------------------------------------------- */
 
 static uint32_t
-conn_hash(uint16_t vlan, uint8_t l4, const uint8_t *a, uint16_t ap,
-    const uint8_t *b, uint16_t bp)
+conn_hash(uint8_t l4, const uint8_t *a, uint16_t ap, const uint8_t *b,
+    uint16_t bp)
 {
 	/* Symmetric: both directions hash alike.  Mixing the two endpoint
 	 * hashes with + keeps it order-free; the final avalanche spreads a
@@ -219,7 +252,7 @@ conn_hash(uint16_t vlan, uint8_t l4, const uint8_t *a, uint16_t ap,
 	}
 	ha = (ha ^ ap) * 16777619u;
 	hb = (hb ^ bp) * 16777619u;
-	h = ha + hb + vlan * 0x9e3779b1u + l4;
+	h = ha + hb + l4;
 	h ^= h >> 16;
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;
@@ -313,11 +346,11 @@ conn_push(struct engine *e, struct conn *c, int final)
 	if (ed != NULL && c->d_pkts != 0)
 		graph_edge_traffic(ed, c->first_us, c->last_us, c->d_pkts,
 		    c->d_bytes, c->src_id, c->frame);
-	if (c->ga != NULL && c->d_pkts != 0) {
+	if (c->d_pkts != 0 && conn_asset(e, c, OBS_SIDE_CLIENT) != NULL) {
 		graph_asset_traffic(c->ga, c->first_us, 0, 0);
 		graph_asset_traffic(c->ga, c->last_us, c->d_pkts, c->d_bytes);
 	}
-	if (c->gb != NULL && c->d_pkts != 0) {
+	if (c->d_pkts != 0 && conn_asset(e, c, OBS_SIDE_SERVER) != NULL) {
 		graph_asset_traffic(c->gb, c->first_us, 0, 0);
 		graph_asset_traffic(c->gb, c->last_us, c->d_pkts, c->d_bytes);
 	}
@@ -331,7 +364,7 @@ conn_free(struct engine *e, struct conn *c)
 	uint32_t h, *pp;
 
 	conn_push(e, c, 1);
-	h = conn_hash(c->vlan, c->l4, c->cli, c->cport, c->srv, c->sport) &
+	h = conn_hash(c->l4, c->cli, c->cport, c->srv, c->sport) &
 	    e->hmask;
 	for (pp = &e->hash[h]; *pp != 0; pp = &cat(e, *pp)->hnext) {
 		if (*pp == idx1) {
@@ -431,32 +464,51 @@ src_is_client(const struct pkt *p)
 	return 1; /* first seen */
 }
 
+/* Does connection c hold packet p, in which direction?  strict: the
+ * VLAN must agree with what that direction (or, unseen, the other one)
+ * carried; otherwise a direction not seen yet may bring any VLAN. */
+static int
+conn_match(const struct conn *c, const struct pkt *p, int strict, int *dir)
+{
+	int d;
+
+	if (c->l4 != p->l4)
+		return 0;
+	if (c->cport == p->src_port && c->sport == p->dst_port &&
+	    memcmp(c->cli, p->src_ip, 16) == 0 &&
+	    memcmp(c->srv, p->dst_ip, 16) == 0)
+		d = DIS_C2S;
+	else if (c->cport == p->dst_port && c->sport == p->src_port &&
+	    memcmp(c->cli, p->dst_ip, 16) == 0 &&
+	    memcmp(c->srv, p->src_ip, 16) == 0)
+		d = DIS_S2C;
+	else
+		return 0;
+	if (c->vlan_seen & (1u << d)) {
+		if (c->vlan[d] != p->vlan)
+			return 0;
+	} else if (strict && c->vlan[!d] != p->vlan) {
+		return 0;
+	}
+	*dir = d;
+	return 1;
+}
+
 static struct conn *
 conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 {
 	uint32_t h, i;
 	struct conn *c;
 	uint16_t sp = p->src_port, dp = p->dst_port;
+	int pass;
 
-	h = conn_hash(p->vlan, p->l4, p->src_ip, sp, p->dst_ip, dp) &
-	    e->hmask;
-	for (i = e->hash[h]; i != 0; i = c->hnext) {
-		c = cat(e, i);
-		if (c->l4 != p->l4 || c->vlan != p->vlan)
-			continue;
-		if (c->cport == sp && c->sport == dp &&
-		    memcmp(c->cli, p->src_ip, 16) == 0 &&
-		    memcmp(c->srv, p->dst_ip, 16) == 0) {
-			*dir = DIS_C2S;
-			goto hit;
+	h = conn_hash(p->l4, p->src_ip, sp, p->dst_ip, dp) & e->hmask;
+	for (pass = 1; pass >= 0; pass--)
+		for (i = e->hash[h]; i != 0; i = c->hnext) {
+			c = cat(e, i);
+			if (conn_match(c, p, pass, dir))
+				goto hit;
 		}
-		if (c->cport == dp && c->sport == sp &&
-		    memcmp(c->cli, p->dst_ip, 16) == 0 &&
-		    memcmp(c->srv, p->src_ip, 16) == 0) {
-			*dir = DIS_S2C;
-			goto hit;
-		}
-	}
 	/* New connection. */
 	c = conn_alloc(e);
 	i = (uint32_t)(c - e->conns) + 1;
@@ -473,27 +525,46 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 		c->sport = sp;
 		*dir = DIS_S2C;
 	}
-	c->vlan = p->vlan;
+	c->vlan[*dir] = c->vlan[!*dir] = p->vlan;
+	c->vlan_seen = (uint8_t)(1u << *dir);
 	c->l4 = p->l4;
 	c->first_us = p->ts_us;
 	c->src_id = e->src_id;
 	c->frame = e->cur_frame;
 	/* Only unicast addresses are assets; a destination reached through
 	 * a group MAC (subnet-directed broadcast) is not one either. */
-	if (!decode_ip_is_group(c->cli) &&
-	    !(*dir == DIS_S2C && (p->has_mac & PKT_MAC_DST) && (p->dst_mac[0] & 1)))
-		c->ga = graph_asset(e->g, c->vlan, c->cli);
-	if (!decode_ip_is_group(c->srv) &&
-	    !(*dir == DIS_C2S && (p->has_mac & PKT_MAC_DST) && (p->dst_mac[0] & 1)))
-		c->gb = graph_asset(e->g, c->vlan, c->srv);
-	else
-		c->srv_group = 1;
+	c->cli_group = (uint8_t)(decode_ip_is_group(c->cli) ||
+	    (*dir == DIS_S2C && (p->has_mac & PKT_MAC_DST) &&
+		(p->dst_mac[0] & 1)));
+	c->srv_group = (uint8_t)(decode_ip_is_group(c->srv) ||
+	    (*dir == DIS_C2S && (p->has_mac & PKT_MAC_DST) &&
+		(p->dst_mac[0] & 1)));
 	c->hnext = e->hash[h];
 	e->hash[h] = i;
 	lru_append(e, c, i);
 	e->st.conns++;
 	return c;
 hit:
+	if (!(c->vlan_seen & (1u << *dir))) {
+		/* First frame of this direction: it tells the sender's VLAN.
+		 * An asset already made under the guessed VLAN moves. */
+		int side = *dir == DIS_C2S ? OBS_SIDE_CLIENT : OBS_SIDE_SERVER;
+		struct g_asset **a = side == OBS_SIDE_CLIENT ? &c->ga : &c->gb;
+
+		c->vlan_seen |= (uint8_t)(1u << *dir);
+		if (c->vlan[*dir] != p->vlan) {
+			struct g_asset *old = *a;
+
+			c->vlan[*dir] = p->vlan;
+			*a = NULL;
+			if (old != NULL && conn_asset(e, c, side) != NULL)
+				graph_asset_merge(e->g, *a, old);
+			if (c->edge != NULL)
+				c->edge = graph_edge_rekey(e->g, c->edge,
+				    side_vlan(c, OBS_SIDE_CLIENT),
+				    side_vlan(c, OBS_SIDE_SERVER));
+		}
+	}
 	/* Most recently active goes to the tail. */
 	if (e->lru_tail != i) {
 		lru_unlink(e, c);
@@ -582,7 +653,7 @@ run_parse(struct engine *e, struct conn *c, int dir, const uint8_t *buf,
 
 	ctx.dir = (uint8_t)dir;
 	ctx.l4 = c->l4;
-	ctx.multicast = c->srv_group;
+	ctx.multicast = (uint8_t)decode_ip_is_group(c->srv);
 	ctx.src_port = dir == DIS_C2S ? c->cport : c->sport;
 	ctx.dst_port = dir == DIS_C2S ? c->sport : c->cport;
 	while (off < len && rounds++ < 100000) {
@@ -858,9 +929,9 @@ ndpi_step(struct engine *e, struct conn *c, const struct pkt *p)
 			c->state = CS_LABELLED;
 		label_flow_free(c->lf);
 		c->lf = NULL;
-		if (c->ga != NULL)
+		if (conn_asset(e, c, OBS_SIDE_CLIENT) != NULL)
 			graph_asset_name(e->g, c->ga, 0, name);
-		if (c->gb != NULL)
+		if (conn_asset(e, c, OBS_SIDE_SERVER) != NULL)
 			graph_asset_name(e->g, c->gb, 0, name);
 		return;
 	}
@@ -870,10 +941,10 @@ ndpi_step(struct engine *e, struct conn *c, const struct pkt *p)
 		conn_final_label(e, c);
 		if (keep)
 			c->state = CS_OT;
-		if (c->ga != NULL)
+		if (conn_asset(e, c, OBS_SIDE_CLIENT) != NULL)
 			graph_asset_name(e->g, c->ga, 0,
 			    graph_proto_name(e->g, c->label));
-		if (c->gb != NULL)
+		if (conn_asset(e, c, OBS_SIDE_SERVER) != NULL)
 			graph_asset_name(e->g, c->gb, 0,
 			    graph_proto_name(e->g, c->label));
 	}
@@ -929,7 +1000,8 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 	c->d_pkts++;
 	c->d_bytes += wirelen;
 	if (!c->td[dir].mac_done && p.has_mac) {
-		struct g_asset *src = dir == DIS_C2S ? c->ga : c->gb;
+		struct g_asset *src = conn_asset(e, c,
+		    dir == DIS_C2S ? OBS_SIDE_CLIENT : OBS_SIDE_SERVER);
 
 		c->td[dir].mac_done = 1;
 		if (src != NULL && !(p.src_mac[0] & 1))

@@ -326,6 +326,8 @@ flow_json(FILE *f, const struct st_flow *fl)
 		fprintf(f, "%u", fl->vlan);
 	else
 		fputs("null", f);
+	if (fl->client_vlan != fl->vlan)
+		fprintf(f, ",\"client_vlan\":%u", fl->client_vlan);
 	fputs(",\"transport\":", f);
 	json_str(f, fl->transport);
 	fprintf(f, ",\"server_port\":%u,\"protocol\":", fl->server_port);

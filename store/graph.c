@@ -256,32 +256,62 @@ graph_asset_ident(struct g_asset *a, const struct obs_ident *o, uint64_t ts)
 	}
 }
 
-struct g_edge *
-graph_edge(struct graph *g, uint16_t vlan, const uint8_t client[16],
-    const uint8_t server[16], uint8_t l4, uint16_t server_port,
-    uint16_t proto_id)
+static uint32_t
+edge_bucket(const struct graph *g, uint16_t cvlan, const uint8_t client[16],
+    uint16_t vlan, const uint8_t server[16], uint8_t l4, uint16_t port,
+    uint16_t proto)
 {
-	uint32_t h, i;
-	struct g_edge *e;
-	uint8_t k[6];
+	uint32_t h;
+	uint8_t k[10];
 
 	k[0] = (uint8_t)(vlan >> 8);
 	k[1] = (uint8_t)vlan;
 	k[2] = l4;
-	k[3] = (uint8_t)(server_port >> 8);
-	k[4] = (uint8_t)server_port;
-	k[5] = (uint8_t)proto_id;
+	k[3] = (uint8_t)(port >> 8);
+	k[4] = (uint8_t)port;
+	k[5] = (uint8_t)(proto >> 8);
+	k[6] = (uint8_t)proto;
+	k[7] = (uint8_t)(cvlan >> 8);
+	k[8] = (uint8_t)cvlan;
+	k[9] = 0;
 	h = hash_bytes(2166136261u, client, 16);
 	h = hash_bytes(h, server, 16);
-	h = hash_bytes(h, k, sizeof(k)) & g->emask;
+	return hash_bytes(h, k, sizeof(k)) & g->emask;
+}
+
+static struct g_edge *
+edge_find(const struct graph *g, uint32_t h, uint16_t cvlan,
+    const uint8_t client[16], uint16_t vlan, const uint8_t server[16],
+    uint8_t l4, uint16_t port, uint16_t proto)
+{
+	uint32_t i;
+	struct g_edge *e;
+
 	for (i = g->ehash[h]; i != 0; i = e->next) {
 		e = graph_edge_at(g, i - 1);
-		if (e->vlan == vlan && e->l4 == l4 &&
-		    e->server_port == server_port && e->proto == proto_id &&
+		if (e->vlan == vlan && e->cvlan == cvlan && e->l4 == l4 &&
+		    e->server_port == port && e->proto == proto &&
 		    memcmp(e->client, client, 16) == 0 &&
 		    memcmp(e->server, server, 16) == 0)
 			return e;
 	}
+	return NULL;
+}
+
+struct g_edge *
+graph_edge(struct graph *g, uint16_t cvlan, const uint8_t client[16],
+    uint16_t vlan, const uint8_t server[16], uint8_t l4,
+    uint16_t server_port, uint16_t proto_id)
+{
+	uint32_t h;
+	struct g_edge *e;
+
+	h = edge_bucket(g, cvlan, client, vlan, server, l4, server_port,
+	    proto_id);
+	e = edge_find(g, h, cvlan, client, vlan, server, l4, server_port,
+	    proto_id);
+	if (e != NULL)
+		return e;
 	if (g->n_edges >= g->lim.max_edges ||
 	    chunk_for((void **)g->echunks, g->n_edges, sizeof(*e)) == NULL) {
 		g->edges_capped++;
@@ -291,6 +321,7 @@ graph_edge(struct graph *g, uint16_t vlan, const uint8_t client[16],
 	memcpy(e->client, client, 16);
 	memcpy(e->server, server, 16);
 	e->vlan = vlan;
+	e->cvlan = cvlan;
 	e->l4 = l4;
 	e->server_port = server_port;
 	e->proto = proto_id;
@@ -298,6 +329,119 @@ graph_edge(struct graph *g, uint16_t vlan, const uint8_t client[16],
 	e->next = g->ehash[h];
 	g->ehash[h] = ++g->n_edges;
 	return e;
+}
+
+struct g_edge *
+graph_edge_rekey(struct graph *g, struct g_edge *e, uint16_t cvlan,
+    uint16_t vlan)
+{
+	uint32_t h, idx1, *pp;
+	struct g_edge *t;
+	uint32_t i;
+
+	if (e->cvlan == cvlan && e->vlan == vlan)
+		return e;
+	h = edge_bucket(g, cvlan, e->client, vlan, e->server, e->l4,
+	    e->server_port, e->proto);
+	t = edge_find(g, h, cvlan, e->client, vlan, e->server, e->l4,
+	    e->server_port, e->proto);
+	/* unlink e from its chain */
+	idx1 = 0;
+	for (i = 0; i < g->n_echunks && g->echunks[i] != NULL; i++)
+		if (e >= g->echunks[i] && e < g->echunks[i] + GRAPH_CHUNK) {
+			idx1 = i * GRAPH_CHUNK + (uint32_t)(e - g->echunks[i]) + 1;
+			break;
+		}
+	if (idx1 == 0)
+		return e;
+	pp = &g->ehash[edge_bucket(g, e->cvlan, e->client, e->vlan,
+	    e->server, e->l4, e->server_port, e->proto)];
+	while (*pp != 0 && *pp != idx1)
+		pp = &graph_edge_at(g, *pp - 1)->next;
+	if (*pp == idx1)
+		*pp = e->next;
+	e->next = 0;
+	if (t == NULL) {
+		e->cvlan = cvlan;
+		e->vlan = vlan;
+		e->next = g->ehash[h];
+		g->ehash[h] = idx1;
+		e->dirty = 1;
+		return e;
+	}
+	/* merge e into t */
+	if (e->first_us != 0)
+		graph_edge_traffic(t, e->first_us, e->last_us, e->d_pkts,
+		    e->d_bytes, e->src_id, e->frame);
+	t->d_conns += e->d_conns;
+	if (e->sec_mode != 0 && (t->sec_mode == 0 || e->sec_mode < t->sec_mode))
+		t->sec_mode = e->sec_mode;
+	t->authenticated |= e->authenticated;
+	t->encrypted |= e->encrypted;
+	if (t->sec_policy[0] == '\0')
+		memcpy(t->sec_policy, e->sec_policy, sizeof(t->sec_policy));
+	for (i = 0; i < e->n_ops; i++) {
+		struct g_op *o = &e->ops[i];
+		struct obs_op op;
+		uint64_t k;
+
+		memset(&op, 0, sizeof(op));
+		op.proto = o->proto;
+		op.cls = o->cls;
+		op.code = o->code;
+		op.name = o->name;
+		for (k = 0; k < o->d_count; k++)
+			graph_edge_op(g, t, &op, o->first_us, o->src_id,
+			    o->frame);
+		op.flags = OBS_OP_RESPONSE | OBS_OP_EXCEPTION;
+		for (k = 0; k < o->d_errors; k++)
+			graph_edge_op(g, t, &op, o->last_us, o->src_id,
+			    o->frame);
+	}
+	free(e->ops);
+	e->ops = NULL;
+	e->n_ops = e->cap_ops = 0;
+	e->d_pkts = e->d_bytes = e->d_conns = 0;
+	e->dead = 1;
+	e->dirty = 0;
+	t->dirty = 1;
+	return t;
+}
+
+void
+graph_asset_merge(struct graph *g, struct g_asset *dst,
+    const struct g_asset *src)
+{
+	unsigned i;
+
+	if (dst == src)
+		return;
+	for (i = 0; i < src->n_macs; i++)
+		graph_asset_mac(g, dst, src->macs[i]);
+	for (i = 0; i < src->n_names; i++) {
+		uint16_t id = src->names[i];
+
+		graph_asset_name(g, dst, (id & 0x8000) != 0,
+		    graph_proto_name(g, id & 0x7fff));
+	}
+	if (src->ident != NULL) {
+		struct obs_ident o;
+
+		memset(&o, 0, sizeof(o));
+		o.proto = src->ident->proto;
+		memcpy(o.vendor, src->ident->vendor, sizeof(o.vendor));
+		memcpy(o.product, src->ident->product, sizeof(o.product));
+		memcpy(o.model, src->ident->model, sizeof(o.model));
+		memcpy(o.firmware, src->ident->firmware, sizeof(o.firmware));
+		memcpy(o.hardware, src->ident->hardware, sizeof(o.hardware));
+		memcpy(o.serial, src->ident->serial, sizeof(o.serial));
+		memcpy(o.name, src->ident->name, sizeof(o.name));
+		memcpy(o.url, src->ident->url, sizeof(o.url));
+		o.vendor_id = src->ident->vendor_id;
+		o.device_type = src->ident->device_type;
+		o.product_code = src->ident->product_code;
+		graph_asset_ident(dst, &o, 0);
+	}
 }
 
 void

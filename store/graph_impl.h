@@ -38,9 +38,11 @@ struct g_op {
 
 struct g_edge {
 	uint8_t client[16], server[16];
-	uint16_t vlan, server_port, proto;
+	uint16_t vlan, server_port, proto; /* vlan: the server's */
+	uint16_t cvlan;			  /* the client's */
 	uint8_t l4;
 	uint8_t dirty;
+	uint8_t dead; /* merged into another edge: not written */
 	uint8_t sec_mode, authenticated, encrypted;
 	char sec_policy[96];
 	uint64_t first_us, last_us;

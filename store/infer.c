@@ -127,7 +127,7 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 	qsort(ix, na, sizeof(*ix), idx_cmp);
 	for (i = 0; i < nf; i++) {
 		const struct st_flow *f = &fs[i];
-		long c = find(ix, na, f->client, f->vlan);
+		long c = find(ix, na, f->client, f->client_vlan);
 		long s = find(ix, na, f->server, f->vlan);
 		int prog = 0, ctrl = 0, rw = 0;
 

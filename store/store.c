@@ -57,6 +57,7 @@ static const char schema_v1[] =
     " UNIQUE(vlan, ip));"
     "CREATE TABLE IF NOT EXISTS flows ("
     " id INTEGER PRIMARY KEY, vlan INTEGER NOT NULL,"
+    " client_vlan INTEGER NOT NULL DEFAULT 0,"
     " client BLOB NOT NULL, server BLOB NOT NULL,"
     " client_text TEXT NOT NULL, server_text TEXT NOT NULL,"
     " transport INTEGER NOT NULL, server_port INTEGER NOT NULL,"
@@ -66,7 +67,8 @@ static const char schema_v1[] =
     " first_us INTEGER, last_us INTEGER, source_id INTEGER, frame INTEGER,"
     " sec_mode INTEGER, authenticated INTEGER DEFAULT 0,"
     " encrypted INTEGER DEFAULT 0, sec_policy TEXT,"
-    " UNIQUE(vlan, client, server, transport, server_port, protocol));"
+    " UNIQUE(vlan, client_vlan, client, server, transport, server_port,"
+    " protocol));"
     "CREATE TABLE IF NOT EXISTS operations ("
     " flow_id INTEGER NOT NULL REFERENCES flows(id),"
     " protocol TEXT NOT NULL, code INTEGER NOT NULL, class TEXT NOT NULL,"
@@ -143,10 +145,11 @@ static const char *const stmt_sql[ST_N] = {
 	"INSERT INTO flows(vlan, client, server, client_text, server_text,"
 	" transport, server_port, protocol, packets, bytes, connections,"
 	" first_us, last_us, source_id, frame, sec_mode, authenticated,"
-	" encrypted, sec_policy)"
+	" encrypted, sec_policy, client_vlan)"
 	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	" ?15, NULLIF(?16, 0), ?17, ?18, NULLIF(?19, ''))"
-	" ON CONFLICT(vlan, client, server, transport, server_port, protocol)"
+	" ?15, NULLIF(?16, 0), ?17, ?18, NULLIF(?19, ''), ?20)"
+	" ON CONFLICT(vlan, client_vlan, client, server, transport,"
+	" server_port, protocol)"
 	" DO UPDATE SET packets = packets + ?9, bytes = bytes + ?10,"
 	" connections = connections + ?11,"
 	" source_id = CASE WHEN ?12 < first_us THEN ?14 ELSE source_id END,"
@@ -159,7 +162,7 @@ static const char *const stmt_sql[ST_N] = {
 	" sec_policy = COALESCE(NULLIF(?19, ''), sec_policy)",
     [ST_EDGE_ID] = "SELECT id FROM flows WHERE vlan = ?1 AND client = ?2 AND"
 		   " server = ?3 AND transport = ?4 AND server_port = ?5 AND"
-		   " protocol = ?6",
+		   " protocol = ?6 AND client_vlan = ?7",
     [ST_OP] = "INSERT INTO operations(flow_id, protocol, code, class, name,"
 	      " count, errors, first_us, last_us, source_id, frame)"
 	      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -504,6 +507,7 @@ flush_edge(struct store *s, const struct graph *g, struct g_edge *e)
 	sqlite3_bind_int(q, 17, e->authenticated);
 	sqlite3_bind_int(q, 18, e->encrypted);
 	sqlite3_bind_text(q, 19, e->sec_policy, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 20, e->cvlan);
 	if (step_reset(q) != 0)
 		return -1;
 	if (e->n_ops == 0)
@@ -515,6 +519,7 @@ flush_edge(struct store *s, const struct graph *g, struct g_edge *e)
 	sqlite3_bind_int(q, 4, e->l4);
 	sqlite3_bind_int(q, 5, e->server_port);
 	sqlite3_bind_text(q, 6, proto, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, e->cvlan);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		fid = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
@@ -557,13 +562,16 @@ store_flush(struct store *s, struct graph *g, char *errbuf, size_t errlen)
 	for (i = 0; i < g->n_assets; i++) {
 		struct g_asset *a = graph_asset_at(g, i);
 
-		if (a->dirty && flush_asset(s, g, a) != 0)
+		/* An asset made under a VLAN guess that the traffic later
+		 * corrected never carried a packet: not written. */
+		if (a->dirty && (a->first_us != 0 || a->d_pkts != 0) &&
+		    flush_asset(s, g, a) != 0)
 			goto fail;
 	}
 	for (i = 0; i < g->n_edges; i++) {
 		struct g_edge *e = graph_edge_at(g, i);
 
-		if (e->dirty && flush_edge(s, g, e) != 0)
+		if (e->dirty && !e->dead && flush_edge(s, g, e) != 0)
 			goto fail;
 	}
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -824,10 +832,12 @@ store_load_flows(struct store *s, struct st_flow **out, size_t *n,
 		"SELECT f.id, f.vlan, f.client_text, f.server_text, f.transport,"
 		" f.server_port, f.protocol, f.packets, f.bytes, f.connections,"
 		" f.first_us, f.last_us, COALESCE(s.path, ''), f.frame,"
-		" f.sec_mode, f.authenticated, f.encrypted, f.sec_policy"
+		" f.sec_mode, f.authenticated, f.encrypted, f.sec_policy,"
+		" f.client_vlan"
 		" FROM flows f LEFT JOIN sources s ON s.id = f.source_id"
 		" ORDER BY length(f.client), f.client, length(f.server),"
-		" f.server, f.transport, f.server_port, f.protocol, f.vlan", -1,
+		" f.server, f.transport, f.server_port, f.protocol, f.vlan,"
+		" f.client_vlan", -1,
 		&q, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db,
 		"SELECT o.protocol, o.code, o.class, o.name, o.count, o.errors,"
@@ -869,6 +879,7 @@ store_load_flows(struct store *s, struct st_flow **out, size_t *n,
 		f->authenticated = sqlite3_column_int(q, 15);
 		f->encrypted = sqlite3_column_int(q, 16);
 		col_str(q, 17, f->sec_policy, sizeof(f->sec_policy));
+		f->client_vlan = (uint16_t)sqlite3_column_int(q, 18);
 	}
 	sqlite3_finalize(q);
 	q = NULL;

@@ -68,9 +68,19 @@ void graph_asset_ident(struct g_asset *, const struct obs_ident *,
 uint16_t graph_proto_id(struct graph *, const char *name);
 const char *graph_proto_name(const struct graph *, uint16_t id);
 
-struct g_edge *graph_edge(struct graph *, uint16_t vlan,
-    const uint8_t client[16], const uint8_t server[16], uint8_t l4,
-    uint16_t server_port, uint16_t proto_id);
+/* An edge is keyed by both ends' VLANs: a SPAN may tag one direction of
+ * routed traffic and not the other. */
+struct g_edge *graph_edge(struct graph *, uint16_t client_vlan,
+    const uint8_t client[16], uint16_t server_vlan, const uint8_t server[16],
+    uint8_t l4, uint16_t server_port, uint16_t proto_id);
+/* Change an edge's VLANs (the server's first frame told its VLAN); if an
+ * edge with the new key exists, e is merged into it.  Returns the edge to
+ * use from now on. */
+struct g_edge *graph_edge_rekey(struct graph *, struct g_edge *e,
+    uint16_t client_vlan, uint16_t server_vlan);
+/* Copy what is known of src (MACs, names, identity) into dst. */
+void graph_asset_merge(struct graph *, struct g_asset *dst,
+    const struct g_asset *src);
 /* Traffic of one connection since it was last added; src_id/frame: the
  * source and frame number of its first packet. */
 void graph_edge_traffic(struct g_edge *, uint64_t first_us, uint64_t last_us,
@@ -140,7 +150,9 @@ struct st_op {
 
 struct st_flow {
 	int64_t id;
-	uint16_t vlan;
+	uint16_t vlan;	      /* the server's VLAN, 0 none */
+	uint16_t client_vlan; /* the client's (differs when one direction
+			       * is tagged and the other is not) */
 	char client[48], server[48];
 	char transport[8];
 	uint16_t server_port;

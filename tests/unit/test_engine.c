@@ -466,6 +466,84 @@ START_TEST(vlan_kept)
 }
 END_TEST
 
+START_TEST(asymmetric_vlan_tagging)
+{
+	/* Requests untagged, responses tagged VLAN 10 (a SPAN of routed
+	 * traffic): one connection, one flow, the server in VLAN 10, the
+	 * client in none, and no phantom asset under a guessed VLAN. */
+	struct rig r;
+	struct st_flow *fs;
+	struct st_asset *as;
+	size_t nf, na, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs = 1000, ss = 5000;
+	char err[128];
+
+	rig_open(&r, NULL);
+	feed(&r, CLI, SRV, 40010, 502, cs, 0, 0x02, NULL, 0, 0);
+	feed(&r, SRV, CLI, 502, 40010, ss, cs + 1, 0x12, NULL, 0, 10);
+	cs++;
+	ss++;
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40010, 502, cs, ss, 0x18, pl, n, 0);
+	cs += (uint32_t)n;
+	n = mb_rsp(pl, 1);
+	feed(&r, SRV, CLI, 502, 40010, ss, cs, 0x18, pl, n, 10);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(es.conns, 1);
+	check_one_flow(fs, nf, 1);
+	ck_assert_uint_eq(fs[0].vlan, 10);
+	ck_assert_uint_eq(fs[0].client_vlan, 0);
+	ck_assert_int_eq(store_load_assets(r.st, &as, &na, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(na, 2);
+	ck_assert_str_eq(as[0].ip, "10.0.0.10");
+	ck_assert_uint_eq(as[0].vlan, 10);
+	ck_assert_str_eq(as[0].roles, "modbus-server");
+	ck_assert_str_eq(as[1].ip, "10.0.0.20");
+	ck_assert_uint_eq(as[1].vlan, 0);
+	free(as);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(vlan_guess_corrected_after_op)
+{
+	/* No handshake: the request (untagged) is parsed before the server
+	 * ever sends; its response then shows the server is in VLAN 10.
+	 * The op and the role move with the server to VLAN 10. */
+	struct rig r;
+	struct st_flow *fs;
+	struct st_asset *as;
+	size_t nf, na, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	char err[128];
+
+	rig_open(&r, NULL);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40011, 502, 1, 1, 0x18, pl, n, 0);
+	n = mb_rsp(pl, 1);
+	feed(&r, SRV, CLI, 502, 40011, 1, 13, 0x18, pl, n, 10);
+	n = mb_req(pl, 2);
+	feed(&r, CLI, SRV, 40011, 502, 13, 30, 0x18, pl, n, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 2);
+	ck_assert_uint_eq(fs[0].vlan, 10);
+	ck_assert_uint_eq(fs[0].connections, 1);
+	ck_assert_int_eq(store_load_assets(r.st, &as, &na, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(na, 2);
+	ck_assert_uint_eq(as[0].vlan, 10);
+	ck_assert_str_eq(as[0].roles, "modbus-server");
+	free(as);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(cap_evicts_oldest)
 {
 	struct engine_cfg cfg;
@@ -550,6 +628,8 @@ engine_suite(void)
 	tcase_add_test(tc, mid_connection_direction_from_port);
 	tcase_add_test(tc, not_modbus_on_502);
 	tcase_add_test(tc, vlan_kept);
+	tcase_add_test(tc, asymmetric_vlan_tagging);
+	tcase_add_test(tc, vlan_guess_corrected_after_op);
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);

@@ -50,7 +50,8 @@ fill(struct graph *g, uint64_t pkts)
 	snprintf(id.product, sizeof(id.product), "6ES7 315-2EH14-0AB0");
 	snprintf(id.firmware, sizeof(id.firmware), "V3.2.6");
 	graph_asset_ident(b, &id, 1000000);
-	e = graph_edge(g, 0, ip_a, ip_b, 6, 102, graph_proto_id(g, "s7comm"));
+	e = graph_edge(g, 0, ip_a, 0, ip_b, 6, 102,
+	    graph_proto_id(g, "s7comm"));
 	ck_assert_ptr_nonnull(e);
 	graph_edge_traffic(e, 1000000, 2000000, pkts, pkts * 100, 1, 7);
 	memset(&op, 0, sizeof(op));
@@ -146,8 +147,8 @@ START_TEST(caps_counted)
 	ck_assert_ptr_null(graph_asset(g, 0, ip6));
 	/* the same address on another VLAN is another asset */
 	ck_assert_ptr_null(graph_asset(g, 7, ip_a));
-	ck_assert_ptr_nonnull(graph_edge(g, 0, ip_a, ip_b, 6, 502, 1));
-	ck_assert_ptr_null(graph_edge(g, 0, ip_b, ip_a, 6, 502, 1));
+	ck_assert_ptr_nonnull(graph_edge(g, 0, ip_a, 0, ip_b, 6, 502, 1));
+	ck_assert_ptr_null(graph_edge(g, 0, ip_b, 0, ip_a, 6, 502, 1));
 	graph_stats(g, &st);
 	ck_assert_uint_eq(st.assets, 2);
 	ck_assert_uint_eq(st.assets_capped, 2);
