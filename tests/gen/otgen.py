@@ -172,11 +172,21 @@ class Host:
         self.vlan = vlan
         self.network = ipaddress.IPv4Network(network) if network else None
         self.ttl = ttl
-        self.identity = dict(identity or {})
+        self.identity = dict(identity or {})  # declared (documentation)
+        self.revealed = {}  # what the captured protocols actually carry
         self.note = note
         self.ipid = 0
         self.eph = 49152  # next ephemeral port
         self.seen = False
+
+    def reveal(self, source, **fields):
+        """Record identity fields that a packet in the capture carries."""
+        for k, v in fields.items():
+            if v not in (None, ""):
+                self.revealed.setdefault(k, v)
+        src = self.revealed.setdefault("sources", [])
+        if source not in src:
+            src.append(source)
 
     def next_port(self, rng):
         self.eph += 1 + rng.randint(0, 7)
@@ -699,7 +709,7 @@ class Truth:
                 "zone": h.zone,
                 "protocols": sorted(protos.get(h.ip, ())),
                 "roles": sorted(roles.get(h.ip, ())),
-                "identity": h.identity,
+                "identity": h.revealed,
             }
             if h.note:
                 a["note"] = h.note
@@ -874,6 +884,13 @@ class ModbusClient:
                 objs.append(_pack(">BB", i, len(v)) + v.encode())
         resp = _pack(">BBBBBBB", 43, 14, read_code, 0x83, 0, 0,
                      len(objs)) + b"".join(objs)
+        g = ident.get
+        self.srv.reveal("modbus 43/14", vendor=g("vendor"),
+                        product=g("product_name"), model=g("model_name"),
+                        firmware=g("revision"),
+                        product_code=g("product_code"),
+                        url=g("vendor_url") if read_code > 1 else None,
+                        name=g("user_app_name") if read_code > 1 else None)
         return self.txn(_pack(">BBBB", 43, 14, read_code, 0), resp,
                         cls="discover", **kw)
 
@@ -990,7 +1007,7 @@ class Dnp3Master:
     def connect(self):
         if self.tcp:
             self.tcp.open()
-        self.flow.connections += 1
+            self.flow.connections += 1
         return self
 
     def close(self):
@@ -1117,6 +1134,10 @@ class Dnp3Master:
 
     def device_attributes(self, attrs):
         objs = b"".join(dnp3_g0_attr(v, val) for v, val in attrs)
+        a = dict(attrs)
+        self.o.reveal("dnp3 g0", vendor=a.get(252), product=a.get(250),
+                      firmware=a.get(242), hardware=a.get(243),
+                      serial=a.get(248), name=a.get(246))
         return self.request(1, b"\x00\xfe\x06", objs)
 
     def clear_restart(self):
@@ -1353,6 +1374,22 @@ class S7Client:
 
     def read_szl(self, szl_id, index, records, seg=False):
         self.szl_seq = (self.szl_seq + 1) & 0xFF
+        if szl_id == 0x0011:
+            rec = {struct.unpack(">H", r_[:2])[0]: r_ for r_ in records}
+            fw = rec.get(7)
+            self.s.reveal(
+                "s7comm SZL 0x0011",
+                product=rec[1][2:22].decode().strip() if 1 in rec else None,
+                hardware=str(struct.unpack(">H", rec[6][26:28])[0])
+                if 6 in rec else None,
+                firmware="V%d.%d.%d" % (fw[25], fw[26], fw[27])
+                if fw else None)
+        elif szl_id == 0x001C:
+            txt = {struct.unpack(">H", r_[:2])[0]:
+                   r_[2:].rstrip(b"\0").decode() for r_ in records}
+            self.s.reveal("s7comm SZL 0x001C", plant=txt.get(1),
+                          name=txt.get(2), serial=txt.get(5),
+                          model=txt.get(7))
         p = bytes.fromhex("0001120411440100")
         d = _pack(">BBHHH", 0xFF, 0x09, 4, szl_id, index)
         rl = len(records[0]) if records else 0
@@ -1448,6 +1485,8 @@ class S7PlusClient:
         net.adv(net.jitter(3000, 9000))
         self.session = 0x70000000 | net.rng.getrandbits(16)
         ident = ("1;%s ;%s" % (self.order, self.fw)).encode()
+        self.flow.server.reveal("s7comm-plus CreateObject",
+                                product=self.order, firmware=self.fw)
         rbody = (b"\x32\x00\x00\x04\xca\x00\x00\x00\x01" +
                  _pack(">I", self.session) +
                  bytes.fromhex("36110287408707a100000120821f0000a38169001500"
@@ -1584,7 +1623,21 @@ def enip_list_identity(net, client, responders, sport=None):
         net.udp(dev, client, ENIP_PORT, sport, enip_hdr(0x63, 0, data,
                                                         ctx=ctx), flow)
         flow.extra["responders"].append(dev.ip)
+        reveal_cip(dev, "enip ListIdentity")
     return fr
+
+
+CIP_VENDORS = {1: "Rockwell Automation/Allen-Bradley"}
+
+
+def reveal_cip(dev, source):
+    idn = dev.cip_ident
+    dev.reveal(source, vendor=CIP_VENDORS.get(idn["vendor_id"]),
+               vendor_id=idn["vendor_id"], device_type=idn["device_type"],
+               product_code=idn["product_code"],
+               product=idn["product_name"],
+               firmware="%d.%03d" % (idn["rev_major"], idn["rev_minor"]),
+               serial="%08x" % idn["serial_number"])
 
 
 class EnipClient:
@@ -1644,6 +1697,10 @@ class EnipClient:
                         cip_resp(0x0E, 0, value))
 
     def get_identity_via_unconnected_send(self):
+        reveal_cip(self.s, "cip Get_Attributes_All")
+        return self._get_identity_via_unconnected_send()
+
+    def _get_identity_via_unconnected_send(self):
         """Unconnected Send (0x52) to the Connection Manager wrapping a
         Get_Attributes_All on the Identity object, routed to backplane
         slot self.slot.  Recorded as the embedded service (0x01)."""
@@ -2036,7 +2093,12 @@ class UaClient:
         return fr
 
     # --- services ---
+    def reveal_server(self, source):
+        self.s.reveal(source, application_uri=self.si.app_uri,
+                      product_uri=self.si.product_uri, name=self.si.name)
+
     def get_endpoints(self):
+        self.reveal_server("opcua GetEndpoints")
         return self.call(428, ua_str(self.si.url) + ua_arr([]) + ua_arr([]),
                          ua_arr(self.si.endpoints()))
 
@@ -2055,6 +2117,9 @@ class UaClient:
               ua_str(None) + ua_bstr(None) + ua_u32(0))
         fr = self.call(461, p, rp)
         self.auth = tok
+        self.c.reveal("opcua CreateSession", application_uri=uri,
+                      product_uri=puri, name=name)
+        self.reveal_server("opcua CreateSession")
         return fr
 
     def activate_session(self, user=None, password=None):
@@ -2622,7 +2687,9 @@ def start_pattern(net, sched, hosts, p):
         return e
     if proto == "opcua":
         info = getattr(s, "ua_info", None) or S71500_UA
-        u = UaClient(net, c, s, ua_server(s, info), SCADA_UA_CLIENT)
+        cli = ("urn:%s:OPCUAClient" % c.name, SCADA_UA_CLIENT[1],
+               "%s OPC UA Client" % c.name)
+        u = UaClient(net, c, s, ua_server(s, info), cli)
 
         def op():
             u.hello()
@@ -2830,11 +2897,12 @@ def s7_1500_identity():
 
 
 def s7_szl_identify(c, station="WTP-NORTH", module="PLC_LINE1", seg=False):
+    serial = getattr(c.s, "s7_serial", S7_315_SERIAL)
     c.read_szl(0x0011, 0x0000, szl_0011(S7_315_ORDER, 1, (3, 2, 6)))
     c.net.adv(c.net.jitter(5000, 20000))
     c.read_szl(0x001C, 0x0000, szl_001c([
         (1, station), (2, module), (3, "LINE1"),
-        (4, "Original Siemens Equipment"), (5, S7_315_SERIAL),
+        (4, "Original Siemens Equipment"), (5, serial),
         (7, "CPU 315-2 PN/DP"), (8, ""), (0x0B, "")]), seg=seg)
 
 
@@ -3466,18 +3534,23 @@ def line_assets(zone, ips, ltype, tag, n_io=2, hmi=True):
     """A production line: controller, n_io I/O devices, maybe a panel."""
     proto, vendor, kind = LINE_TYPES[ltype]
     ips = list(ips)
+    num = int("".join(ch for ch in tag if ch.isdigit()) or "0")
     a = [{"name": "%s-ctl" % tag, "zone": zone, "ip": ips.pop(0),
           "vendor": vendor, "kind": kind}]
     if proto == "modbus":
         a[0]["attrs"] = modicon_attrs()
+        a[0]["attrs"]["mb_ident"] = dict(MODICON_IDENT,
+                                         user_app_name=tag.upper())
         a[0]["identity"] = modicon_identity()
     elif proto == "enip":
-        a[0]["attrs"] = {"cip_ident": LOGIX_IDENT}
-        a[0]["identity"] = cip_identity(LOGIX_IDENT)
+        idn = dict(LOGIX_IDENT, serial_number=0x60C4A100 + num)
+        a[0]["attrs"] = {"cip_ident": idn}
+        a[0]["identity"] = cip_identity(idn)
     elif proto == "dnp3":
         a[0]["identity"] = sel_identity()
     elif proto == "s7comm":
         a[0]["identity"] = s7_315_identity("PLANT", tag.upper())
+        a[0]["attrs"] = {"s7_serial": "S C-X4U4213020%02d" % num}
     elif proto == "opcua":
         a[0]["identity"] = s7_1500_identity()
     for i in range(n_io):
@@ -3535,7 +3608,8 @@ def supervisory_assets(zone, ips, level=2):
         {"name": "scada1", "zone": zone, "ip": ips[0], "vendor": "dell",
          "kind": "scada-server", "purdue_level": level, "ttl": 128,
          "attrs": {"ua_info": ("urn:scada1:WinCC:OPCUAServer",
-                               SCADA_UA_CLIENT[1], "WinCC OPC UA Server")}},
+                               "http://www.siemens.com/WinCC/OPCUAServer",
+                               "WinCC OPC UA Server")}},
         {"name": "scada2", "zone": zone, "ip": ips[1], "vendor": "dell",
          "kind": "scada-server", "purdue_level": level, "ttl": 128,
          "note": "redundant SCADA server"},
@@ -3585,7 +3659,9 @@ def ews_visits(tags_protos):
                 enip.close()
             elif proto == "dnp3":
                 d = Dnp3Master(net, h["ews1"], srv, 4, 10).connect()
-                d.device_attributes(SEL_ATTRS)
+                d.device_attributes([(v, "%s-RTU" % tag.upper()
+                                      if v == 246 else x)
+                                     for v, x in SEL_ATTRS])
                 d.close()
         out.append((at, visit))
     return out
