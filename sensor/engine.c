@@ -15,6 +15,8 @@
 #include "engine.h"
 #include "label.h"
 
+#define ENGINE_BCAST_RECENT 64 /* broadcast requests awaiting replies */
+
 #define TH_FIN 0x01
 #define TH_SYN 0x02
 #define TH_RST 0x04
@@ -87,8 +89,13 @@ struct engine {
 	int dlt;
 	uint64_t now_us, last_sweep_us;
 	struct engine_stats st;
+	/* recent UDP requests to a broadcast/multicast address, whose unicast
+	 * replies belong to them (ListIdentity, Who-Is sweeps) */
+	uint32_t bcast[ENGINE_BCAST_RECENT];
+	unsigned bcast_pos;
 	/* the packet being handled, for the sink */
 	struct conn *cur;
+	struct g_asset *responder; /* replier to a broadcast request */
 	uint64_t cur_frame;
 	struct obs_sink sink;
 };
@@ -125,6 +132,10 @@ conn_asset(struct engine *e, struct conn *c, int side)
 	struct g_asset **a = side == OBS_SIDE_CLIENT ? &c->ga : &c->gb;
 	int group = side == OBS_SIDE_CLIENT ? c->cli_group : c->srv_group;
 
+	/* On a broadcast request's flow, the "server" that answers is the
+	 * device whose reply is being handled. */
+	if (side == OBS_SIDE_SERVER && c->srv_group && e->cur == c)
+		return e->responder;
 	if (*a == NULL && !group)
 		*a = graph_asset(e->g, side_vlan(c, side),
 		    side == OBS_SIDE_CLIENT ? c->cli : c->srv);
@@ -373,6 +384,9 @@ conn_free(struct engine *e, struct conn *c)
 		}
 	}
 	lru_unlink(e, c);
+	for (h = 0; c->l4 == 17 && h < ENGINE_BCAST_RECENT; h++)
+		if (e->bcast[h] == idx1)
+			e->bcast[h] = 0;
 	tcp_dir_free(&c->td[0]);
 	tcp_dir_free(&c->td[1]);
 	free(c->dstate);
@@ -509,6 +523,25 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 			if (conn_match(c, p, pass, dir))
 				goto hit;
 		}
+	if (p->l4 == 17 && !decode_ip_is_group(p->src_ip)) {
+		/* A unicast reply to a recent broadcast request? */
+		unsigned k;
+
+		for (k = 0; k < ENGINE_BCAST_RECENT; k++) {
+			if (e->bcast[k] == 0)
+				continue;
+			c = cat(e, e->bcast[k]);
+			if (c->l4 == 17 && c->srv_group &&
+			    c->cport == p->dst_port && c->sport == p->src_port &&
+			    memcmp(c->cli, p->dst_ip, 16) == 0 &&
+			    decode_ip_is_group(c->srv)) {
+				i = e->bcast[k];
+				*dir = DIS_S2C;
+				c->vlan_seen |= 1u << DIS_S2C;
+				goto hit;
+			}
+		}
+	}
 	/* New connection. */
 	c = conn_alloc(e);
 	i = (uint32_t)(c - e->conns) + 1;
@@ -543,6 +576,10 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 	e->hash[h] = i;
 	lru_append(e, c, i);
 	e->st.conns++;
+	if (c->l4 == 17 && decode_ip_is_group(c->srv)) {
+		e->bcast[e->bcast_pos] = i;
+		e->bcast_pos = (e->bcast_pos + 1) % ENGINE_BCAST_RECENT;
+	}
 	return c;
 hit:
 	if (!(c->vlan_seen & (1u << *dir))) {
@@ -995,6 +1032,18 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 	}
 	c = conn_lookup(e, &p, &dir);
 	e->cur = c;
+	e->responder = NULL;
+	if (c->srv_group && dir == DIS_S2C &&
+	    !decode_ip_is_group(p.src_ip)) {
+		/* a device answering a broadcast request: an asset of its
+		 * own, though the flow is the requester's */
+		e->responder = graph_asset(e->g, p.vlan, p.src_ip);
+		if (e->responder != NULL) {
+			graph_asset_traffic(e->responder, ts_us, 1, wirelen);
+			if ((p.has_mac & PKT_MAC_SRC) && !(p.src_mac[0] & 1))
+				graph_asset_mac(e->g, e->responder, p.src_mac);
+		}
+	}
 	if (ts_us > c->last_us)
 		c->last_us = ts_us;
 	c->d_pkts++;

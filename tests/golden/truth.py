@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""truth.py OTZONE [PCAP...]: compare otzone's inventory of each generated
+capture with what the generator says it put in it (<name>.truth.json):
+every flow (client, server, transport, server port, protocol) with its
+packet count and first frame, every request code with its count, errors
+and first frame, and every asset address with its kind, Purdue level and
+identity.  Prints each disagreement; exit 1 if any."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def run(otz, db, *args):
+    r = subprocess.run([otz, "--db", db, "--quiet"] + list(args),
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s %s: exit %d: %s" % (otz, " ".join(args),
+                                                    r.returncode, r.stderr))
+    return r.stdout
+
+
+def key(f):
+    return (f["client"], f["server"], f["transport"], f["server_port"],
+            f["protocol"])
+
+
+def check(otz, pcap):
+    truth = json.load(open(pcap[:-len(".pcap")] + ".truth.json"))
+    bad = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "t.db")
+        run(otz, db, "read", pcap)
+        flows = json.loads(run(otz, db, "flows", "--format", "json"))
+        assets = json.loads(run(otz, db, "assets", "--format", "json"))
+    got = {}
+    for f in flows:
+        k = key(f)
+        if k in got:
+            bad.append("flow %s reported twice" % (k,))
+        got[k] = f
+    want = {key(f): f for f in truth["flows"]}
+    for k in sorted(set(want) - set(got)):
+        bad.append("flow %s missing" % (k,))
+    for k in sorted(set(got) - set(want)):
+        bad.append("flow %s not in the truth" % (k,))
+    for k in sorted(set(want) & set(got)):
+        w, g = want[k], got[k]
+        if w["packets"] != g["packets"]:
+            bad.append("flow %s: packets %d, truth %d" %
+                       (k, g["packets"], w["packets"]))
+        if w.get("first_frame") and w["first_frame"] != g["evidence"]["frame"]:
+            bad.append("flow %s: first frame %s, truth %d" %
+                       (k, g["evidence"]["frame"], w["first_frame"]))
+        wops = {(o["protocol"], o["code"]): o for o in w.get("requests", [])}
+        gops = {(o["protocol"], o["code"]): o for o in g["operations"]}
+        for ok in sorted(set(wops) | set(gops)):
+            wo, go = wops.get(ok), gops.get(ok)
+            if wo is None:
+                bad.append("flow %s: op %s x%d not in the truth" %
+                           (k, ok, go["count"]))
+            elif go is None:
+                bad.append("flow %s: op %s (%s) x%d missing" %
+                           (k, ok, wo.get("name"), wo["count"]))
+            else:
+                for fld, gf in (("count", "count"), ("errors", "errors"),
+                                ("class", "class"),
+                                ("first_frame", "first_frame")):
+                    if fld in wo and wo[fld] != go[gf]:
+                        bad.append("flow %s: op %s %s %s, truth %s" %
+                                   (k, ok, fld, go[gf], wo[fld]))
+    gas = {a["ip"]: a for a in assets}
+    for a in truth["assets"]:
+        for ip in [a.get("ip"), a.get("ip6")]:
+            if not ip:
+                continue
+            g = gas.get(ip)
+            if g is None:
+                if a.get("silent"):
+                    continue
+                bad.append("asset %s (%s) missing" % (ip, a.get("name")))
+                continue
+            if ip == a.get("ip"):
+                for fld in ("kind", "purdue_level"):
+                    if fld in a and a[fld] != g[fld]:
+                        bad.append("asset %s (%s): %s %s, truth %s" %
+                                   (ip, a.get("name"), fld, g[fld], a[fld]))
+                for fld, val in (a.get("identity") or {}).items():
+                    if g["identity"].get(fld) != val:
+                        bad.append("asset %s: identity.%s %r, truth %r" %
+                                   (ip, fld, g["identity"].get(fld), val))
+    return bad
+
+
+def main():
+    otz = os.path.abspath(sys.argv[1])
+    top = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    pcaps = sys.argv[2:] or sorted(
+        os.path.join(top, "pcaps", f) for f in os.listdir(
+            os.path.join(top, "pcaps"))
+        if f.endswith(".pcap") and os.path.exists(
+            os.path.join(top, "pcaps", f[:-5] + ".truth.json")))
+    npass = nfail = 0
+    for p in pcaps:
+        bad = check(otz, p)
+        if bad:
+            nfail += 1
+            print("truth: FAIL %s: %d disagreements" % (
+                os.path.basename(p), len(bad)))
+            for b in bad[:40]:
+                print("  " + b)
+        else:
+            npass += 1
+            print("truth: ok   %s" % os.path.basename(p))
+    print("truth: %d passed, %d failed" % (npass, nfail))
+    return 1 if nfail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
