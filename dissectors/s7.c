@@ -17,8 +17,28 @@
  * publishes no S7comm specification: the layouts below follow the public
  * description in Wireshark's S7comm dissector documentation and the
  * S7comm-plus plugin notes, and the SZL record layouts of Siemens "System
- * Software for S7-300/400, System and Standard Functions", chapter 34
- * (SSL-IDs W#16#xy11 and W#16#xy1C).  Nothing here is copied from them.
+ * Software for S7-300/400, System and Standard Functions" (its chapter on
+ * the system status list, SSL-IDs W#16#xy11 and W#16#xy1C).  Nothing here
+ * is copied from them.
+ *
+ * Mapping to observations (see also the tables below):
+ *   op.code     job function; userdata 0x10000 + group << 8 + subfunction;
+ *               S7comm-plus function (0x054C GetMultiVariables...).
+ *   op.unit     read/write var: DB number of the first item (DB/DI
+ *               areas); block functions and _INSE/_DELE: block type
+ *               (0x08 OB, 0x0A DB, 0x0B SDB, 0x0C FC, 0x0D SFC, 0x0E FB,
+ *               0x0F SFB), with addr_lo = addr_hi = block number.
+ *   op.addr_*   read/write var: first item's byte range (element range
+ *               for counters and timers; the byte holding a bit).
+ *   op.status   ack/ack-data: error class << 8 | error code; userdata
+ *               response: the parameter's error code.
+ *   Userdata pushes (type 0: alarms, subscribed cyclic data) and
+ *   S7comm-plus notifications are RESPONSE | UNSOLICITED, never counted
+ *   as requests.  S7comm-plus response return codes are not decoded (no
+ *   EXCEPTION flag for S7comm-plus).
+ *
+ * SPEC: ISO 8073 s13.7: DT in class 0 normal format only; concatenated
+ * TPDUs in one TPKT frame are not split (S7 does not use them).
  *
  *   S7comm PDU (inside one COTP TSDU):
  *   +------+--------+-----------+--------+--------+--------+- - - - - -+
@@ -1166,6 +1186,14 @@ s7p_pdu(struct s7_state *st, uint8_t side, const uint8_t *p, size_t len,
 		cur_skip(&data, ilen);
 	}
 	opcode = cur_u8(&data);
+	if (opcode == S7P_OP_NOTIFICATION && cur_ok(&data)) {
+		/* Values of a subscription, pushed: not a request. */
+		s7_op_init(&op, OBS_P_S7COMM_PLUS, 0, OBS_C_READ,
+		    "Notification", (uint8_t)(side ^ 1));
+		op.flags = OBS_OP_RESPONSE | OBS_OP_UNSOLICITED;
+		s7_emit_op(sink, &op);
+		return DIS_OK;
+	}
 	cur_skip(&data, 2);
 	fn = cur_be16(&data);
 	cur_skip(&data, 2);
@@ -1195,13 +1223,6 @@ s7p_pdu(struct s7_state *st, uint8_t side, const uint8_t *p, size_t len,
 		s7_emit_op(sink, &op);
 		if (fn == S7P_FN_CREATE_OBJECT)
 			s7p_ident(side, data.p, data.left, sink);
-		break;
-	case S7P_OP_NOTIFICATION:
-		/* Values of a subscription, pushed: not a request. */
-		s7_op_init(&op, OBS_P_S7COMM_PLUS, 0, OBS_C_READ,
-		    "Notification", (uint8_t)(side ^ 1));
-		op.flags = OBS_OP_RESPONSE | OBS_OP_UNSOLICITED;
-		s7_emit_op(sink, &op);
 		break;
 	default:
 		s7_anomaly(sink, OBS_P_S7COMM_PLUS, S7_AN_S7P_OPCODE,
