@@ -1381,7 +1381,8 @@ END_TEST
 
 START_TEST(test_vendor_table)
 {
-	ck_assert_str_eq(cip_vendor_name(1), "Rockwell Automation/Allen-Bradley");
+	ck_assert_str_eq(cip_vendor_name(1),
+	    "Rockwell Automation/Allen-Bradley");
 	ck_assert_str_eq(cip_vendor_name(243), "Schneider Automation");
 	ck_assert_str_eq(cip_vendor_name(283), "Hilscher");
 	ck_assert_str_eq(cip_vendor_name(309), "ProSoft Technology");
