@@ -12,7 +12,9 @@ For every <name>.pcap that has a <name>.truth.json beside it:
     must equal the truth's counts, and so must the error responses;
   - IT flows must be recognised as their protocol by tshark;
   - notable frames (first RDP, first download, retransmission...) must be
-    what the truth says.
+    what the truth says;
+  - identity strings in the truth (product, model, name, serial, URIs)
+    must be among the strings tshark decodes from that asset.
 Prints per-protocol agreement; exits 1 on any disagreement, 0 otherwise
 (and 0 with a SKIP line when tshark is not installed).
 
@@ -169,6 +171,67 @@ def decode(pcap):
     return ops, errs, frames, seen
 
 
+ID_FIELDS = ["modbus.object_str_value", "dnp3.al.da.value",
+             "s7comm.szl.xy11.0001.anz", "s7comm.szl.001c.0001.name",
+             "s7comm.szl.001c.0002.name", "s7comm.szl.001c.0005.serialn",
+             "s7comm.szl.001c.0007.cputypname", "enip.lir.name",
+             "cip.id.product_name", "enip.lir.serial",
+             "cip.id.serial_number", "opcua.ApplicationUri",
+             "opcua.ProductUri", "opcua.loctext.Text"]
+ID_KEYS = ["product", "model", "name", "serial", "plant",
+           "application_uri", "product_uri"]
+
+
+def identity_strings(pcap):
+    """Every identity string tshark decodes, per sending address."""
+    out = tshark(["-r", pcap, "-T", "fields", "-E", "separator=\t",
+                  "-E", "occurrence=a", "-E", "aggregator=\x1f",
+                  "-e", "ip.src", "-e", "ipv6.src"] +
+                 sum((["-e", f] for f in ID_FIELDS), []))
+    per = {}
+    for line in out.splitlines():
+        cols = line.split("\t")
+        src = cols[0] or cols[1]
+        vals = per.setdefault(src, set())
+        for c in cols[2:]:
+            for v in c.split("\x1f"):
+                v = v.strip()
+                if v:
+                    vals.add(v)
+                if v.startswith("0x"):  # CIP serial numbers
+                    vals.add(v[2:].lower().rjust(8, "0"))
+    return per
+
+
+def check_identity(pcap, truth, stats, bad):
+    per = identity_strings(pcap)
+    st = stats.setdefault("(identity fields)", {
+        "flows": 0, "ok": 0, "requests": 0, "errors": 0, "note": ""})
+    for a in truth["assets"]:
+        idn = a.get("identity") or {}
+        srcs = idn.get("sources", [])
+        keys = list(ID_KEYS)
+        if any(x.startswith(("modbus", "dnp3")) for x in srcs):
+            keys.append("vendor")
+        for k in keys:
+            v = idn.get(k)
+            if not isinstance(v, str):
+                continue
+            if k == "product" and srcs == ["s7comm-plus CreateObject"]:
+                continue
+            if k == "product" and "s7comm-plus CreateObject" in srcs and \
+                    not any(x.startswith("s7comm SZL") for x in srcs):
+                continue
+            st["flows"] += 1
+            got = per.get(a["ip"], set()) | per.get(a.get("ip6") or "",
+                                                    set())
+            if v in got:
+                st["ok"] += 1
+            else:
+                bad.append("identity %s %s=%r not decoded by tshark" % (
+                    a["ip"], k, v))
+
+
 def truth_ops(flow):
     d = {}
     for o in flow["requests"]:
@@ -277,6 +340,7 @@ def check_file(pcap, stats):
             st["ok"] += 1
         else:
             bad.append("notable %s: frame %s is not %s" % (k, fnum, chk[1]))
+    check_identity(pcap, truth, stats, bad)
     msgs = {}
     for x in warn.splitlines():
         for m in x.split(","):
@@ -320,6 +384,10 @@ def main(argv):
     for proto in sorted(stats):
         s = stats[proto]
         extra = " (%s)" % s["note"] if s["note"] else ""
+        if proto.startswith("("):
+            print("  %-18s %3d/%-3d checks agree" % (proto, s["ok"],
+                                                   s["flows"]))
+            continue
         print("  %-18s %3d/%-3d flows agree, %5d requests, %3d errors%s" % (
             proto, s["ok"], s["flows"], s["requests"], s["errors"], extra))
     if failed:
