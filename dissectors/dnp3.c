@@ -293,6 +293,12 @@ dnp3_crc_ok(struct cur *c, size_t n)
 	want = cur_le16(c);
 	if (!cur_ok(&blk) || !cur_ok(c))
 		return 0;
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	/* Fuzzing builds (the OSS-Fuzz convention) accept any CRC so that
+	 * mutated inputs reach the transport and application layers. */
+	if (dnp3_crc(blk.p, blk.left) != want)
+		return 1;
+#endif
 	return dnp3_crc(blk.p, blk.left) == want;
 }
 

@@ -1655,6 +1655,90 @@ START_TEST(test_real_class0_response)
 }
 END_TEST
 
+START_TEST(test_reserved_qualifier_forms)
+{
+	/* bit 7 set; prefix code 7; range code 0xb without a size prefix */
+	static const uint8_t q[] = {0x80, 0x70, 0x0b};
+	uint8_t app[] = {0xc1, 0x02, 0x1e, 0x02, 0x00, 0x01, 0x01, 0x00, 0x00};
+	uint8_t b[64];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(q); i++) {
+		rec_reset(&R);
+		app[4] = q[i];
+		n = apdu(b, 1, app, sizeof(app));
+		feed(DIS_C2S, b, n);
+		ck_assert_uint_eq(R.n_op, 1);
+		ck_assert_uint_eq(R.n_anomaly, 1);
+		ck_assert_uint_eq(R.anomaly[0].reason, AN_OBJ_QUALIFIER);
+	}
+}
+END_TEST
+
+START_TEST(test_index_prefix_ranges)
+{
+	/* READ g30v0 q=0x17 count 3: indexes 4, 9, 2 -> 2..9. */
+	static const uint8_t r1[] = {0xc1, 0x01, 0x1e, 0x00, 0x17, 0x03, 0x04,
+	    0x09, 0x02};
+	/* WRITE g30v99 (unknown size) q=0x28 count 2 index 42 ...: only the
+	 * first index is known; the walk stops quietly. */
+	static const uint8_t r2[] = {0xc2, 0x02, 0x1e, 0x63, 0x28, 0x02, 0x00,
+	    0x2a, 0x00, 0xde, 0xad};
+	/* WRITE g1v1 (packed) with an index prefix: undefined, first index
+	 * only. */
+	static const uint8_t r3[] = {0xc3, 0x02, 0x01, 0x01, 0x17, 0x01, 0x03,
+	    0x01};
+	/* Size-prefixed object longer than the fragment. */
+	static const uint8_t r4[] = {0xc4, 0x1b, 0x46, 0x03, 0x5b, 0x01, 0x64,
+	    0x00, 0x01, 0x02};
+	uint8_t b[64];
+	size_t n;
+
+	n = apdu(b, 1, r1, sizeof(r1));
+	feed(DIS_C2S, b, n);
+	check_op(&R.op[0], OBS_C_READ, 0, OBS_SIDE_CLIENT, 1, 0, OUTST, 2, 9);
+	n = apdu(b, 1, r2, sizeof(r2));
+	feed(DIS_C2S, b, n);
+	check_op(&R.op[1], OBS_C_WRITE, 0, OBS_SIDE_CLIENT, 2, 0, OUTST, 42,
+	    42);
+	n = apdu(b, 1, r3, sizeof(r3));
+	feed(DIS_C2S, b, n);
+	check_op(&R.op[2], OBS_C_WRITE, 0, OBS_SIDE_CLIENT, 2, 0, OUTST, 3, 3);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	n = apdu(b, 1, r4, sizeof(r4));
+	feed(DIS_C2S, b, n);
+	check_op(&R.op[3], OBS_C_PROGRAM, 0, OBS_SIDE_CLIENT, 27, 0, OUTST,
+	    NR);
+	ck_assert_uint_eq(count_anomaly(AN_OBJ_MALFORMED), 1);
+}
+END_TEST
+
+START_TEST(test_device_attribute_extended_list)
+{
+	/* g0v255 with type 255 (extended list): length byte 0x02 means
+	 * 258 bytes; then the vendor name. */
+	static uint8_t app[4 + 7 + 258 + 11];
+	static uint8_t b[1024];
+	static const uint8_t hdr[] = {0xc1, 0x81, 0x00, 0x00, 0x00, 0xff,
+	    0x00, 0x00, 0x00, 0xff, 0x02};
+	static const uint8_t vendor[] = {0x00, 0xfc, 0x00, 0x00, 0x00, 0x01,
+	    0x02, 'X', 'Y'};
+	size_t k = 0, n;
+
+	memcpy(app, hdr, sizeof(hdr));
+	k = sizeof(hdr);
+	memset(app + k, 0xfc, 258);
+	k += 258;
+	memcpy(app + k, vendor, sizeof(vendor));
+	k += sizeof(vendor);
+	n = segments(b, 0, app, k, 249, 0);
+	feed(DIS_S2C, b, n);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_str_eq(R.ident[0].vendor, "XY");
+	ck_assert_uint_eq(R.n_anomaly, 0);
+}
+END_TEST
+
 static Suite *
 dnp3_suite(void)
 {
@@ -1720,6 +1804,9 @@ dnp3_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_all_qualifiers);
 	tcase_add_test(tc, test_object_sizes);
+	tcase_add_test(tc, test_reserved_qualifier_forms);
+	tcase_add_test(tc, test_index_prefix_ranges);
+	tcase_add_test(tc, test_device_attribute_extended_list);
 	tcase_add_test(tc, test_real_class0_response);
 	tcase_add_test(tc, test_unknown_object_stops_quietly);
 	tcase_add_test(tc, test_object_data_truncated);
