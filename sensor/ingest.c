@@ -132,6 +132,22 @@ looks_like_capture(const char *path)
 	    (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a);
 }
 
+/* A classic (not pcapng) capture file? */
+static int
+is_classic_pcap(const char *path)
+{
+	uint8_t m[4];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return 0;
+	n = fread(m, 1, 4, f);
+	fclose(f);
+	return n == 4 && !(m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d &&
+				m[3] == 0x0a);
+}
+
 static int
 cmp_name(const void *a, const void *b)
 {
@@ -275,7 +291,8 @@ read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
 	pcap_t *p;
 	uint64_t frame = 0, ts;
 	uint32_t id;
-	int rc, ret = 0;
+	int rc, ret = 0, snaplen, classic;
+	uint64_t expect_off;
 	FILE *pf;
 
 	memset(&src, 0, sizeof(src));
@@ -319,8 +336,31 @@ read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
 	engine_set_source(e, id, src.linktype);
 	engine_stats(e, &before);
 	pf = pcap_file(p);
+	snaplen = pcap_snapshot(p);
+	classic = is_classic_pcap(in->path);
+	expect_off = 24; /* classic pcap: file header, then records */
 	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
 		frame++;
+		expect_off += 16 + (uint64_t)h->caplen;
+		/*
+		 * libpcap cuts a record longer than the file's snaplen to the
+		 * snaplen and skips the rest, silently.  Such a record means
+		 * the writer broke its own header: say so and stop.  Checked
+		 * only where it can happen (caplen == snaplen), so the common
+		 * path costs nothing.
+		 */
+		if (classic && pf != NULL && snaplen > 0 &&
+		    h->caplen == (unsigned)snaplen &&
+		    (uint64_t)ftello(pf) != expect_off) {
+			snprintf(err, sizeof(err),
+			    "frame %" PRIu64 " is longer than the file's "
+			    "snaplen (%d bytes): file damaged; stopped there",
+			    frame, snaplen);
+			errx_line(in->path, err);
+			rc = -3;
+			ret = -1;
+			break;
+		}
 		ts = (uint64_t)h->ts.tv_sec * 1000000u +
 		    (uint64_t)h->ts.tv_usec;
 		if (src.first_us == 0 || ts < src.first_us)
