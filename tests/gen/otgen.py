@@ -557,13 +557,15 @@ CLASS_TABLE = {
     "enip": {0x65: "session", 0x63: "discover", 0x04: "discover"},
     "cip": {0x01: "read", 0x03: "read", 0x0E: "read", 0x4C: "read",
             0x52: "read", 0x02: "write", 0x04: "write", 0x10: "write",
-            0x4D: "write", 0x54: "session", 0x05: "control",
+            0x4D: "write", 0x54: "session", 0x4E: "session",
+            0x05: "control",
             0x06: "control", 0x07: "control"},
     "opcua": {631: "read", 527: "read", 533: "read", 664: "read",
               787: "read", 826: "read", 751: "read",
               673: "write", 700: "write", 488: "write", 500: "write",
               712: "control", 428: "discover", 422: "discover",
-              446: "session", 461: "session", 467: "session"},
+              446: "session", 461: "session", 467: "session",
+              452: "session", 473: "session", 0: "session"},
 }
 
 
@@ -1094,6 +1096,10 @@ class Dnp3Master:
         net.truth.note("first_dnp3_unsolicited", fu)
         self.flow.extra["unsolicited_responses"] = \
             self.flow.extra.get("unsolicited_responses", 0) + 1
+        # otzone counts an unsolicited response as an operation of the
+        # outstation (class other): it is the outstation acting unasked.
+        self.flow.op("dnp3", 130, fu, cls="other", by="server",
+                     name="UNSOLICITED_RESPONSE")
         net.adv(net.jitter(1500, 6000))
         capp = _pack("BB", 0xD0 | self.useq, 0)
         fc = self._send(self._frames(capp, True), True)
@@ -1779,7 +1785,7 @@ class EnipClient:
         req = cip_req(0x4E, cip_path(0x06, 0x01), data)
         resp = cip_resp(0x4E, 0, _pack("<HHIBB", self.conn_serial, 0x0001,
                                        self.orig_serial, 0, 0))
-        return self.cip(req, resp, cls="other", name="Forward_Close")
+        return self.cip(req, resp, cls="session", name="Forward_Close")
 
 
 class CipIo:
@@ -2001,14 +2007,16 @@ class UaClient:
             self.net.truth.note("first_opcua_%s" % c, frame)
 
     def hello(self):
-        """HEL/ACK: not a service, so no operation is recorded."""
+        """HEL/ACK: not a service; recorded as code 0 "Hello", class
+        session, as ARCHITECTURE.md's table puts Hello there."""
         self.tcp.open()
         self.flow.connections += 1
         hel = ua_msg(b"HEL", b"F", _pack("<IIIII", 0, 65536, 65536, 0, 0) +
                      ua_str(self.si.url))
         ack = ua_msg(b"ACK", b"F", _pack("<IIIII", 0, 65536, 65536,
                                          16777216, 5000))
-        self.tcp.exchange(hel, ack)
+        fr, _ = self.tcp.exchange(hel, ack)
+        self.flow.op("opcua", 0, fr, name="Hello")
         self.flow.attrs["endpoint_url"] = self.si.url
         self.flow.extra["hello"] = self.flow.extra.get("hello", 0) + 1
         return self
@@ -2473,7 +2481,7 @@ def it_rdp(net, client, server, user="user"):
 
 
 def it_smb2(net, client, server):
-    flow = net.truth.flow(client, server, "tcp", 445, "smbv23")
+    flow = net.truth.flow(client, server, "tcp", 445, "smb")
     t = TcpSession(net, client, server, 445, flow=flow).open()
     flow.connections += 1
     r = net.rng

@@ -75,9 +75,15 @@ def check(otz, pcap):
                         bad.append("flow %s: op %s %s %s, truth %s" %
                                    (k, ok, fld, go[gf], wo[fld]))
     gas = {a["ip"]: a for a in assets}
+    talking = set()
+    for f in truth["flows"]:
+        talking.add(f["client"])
+        talking.add(f["server"])
+        for r in f.get("responders", []):
+            talking.add(r if isinstance(r, str) else r.get("ip"))
     for a in truth["assets"]:
         for ip in [a.get("ip"), a.get("ip6")]:
-            if not ip:
+            if not ip or ip not in talking:
                 continue
             g = gas.get(ip)
             if g is None:
