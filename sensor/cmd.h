@@ -20,5 +20,7 @@ struct cmd_args {
 int cmd_zones(const struct cmd_args *);
 int cmd_check(const struct cmd_args *);
 int cmd_report(const struct cmd_args *);
+/* The daemon: argv after "sensor" (its own options: -c, -i, --db...). */
+int cmd_sensor(int argc, char **argv);
 
 #endif

@@ -41,6 +41,7 @@ static const char usage_text[] =
     "  check --policy FILE flows that break a zone/conduit policy\n"
     "                      (exit 0 none, 1 findings, 2 error)\n"
     "  report --policy FILE -o FILE.html   self-contained HTML report\n"
+    "  sensor [-c CONF] [-i IFACE] [--db PATH]   the capture daemon\n"
     "  help [COMMAND]      this text\n"
     "\n"
     "options:\n"
@@ -244,6 +245,15 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.db = "otzone.db";
+	/* The daemon parses its own options (-c, -i, --db ...). */
+	for (rc = 1; rc < argc; rc++) {
+		if (strcmp(argv[rc], "sensor") == 0)
+			return cmd_sensor(argc - rc, argv + rc);
+		if (argv[rc][0] != '-')
+			break;
+		if (strcmp(argv[rc], "--db") == 0)
+			rc++;
+	}
 	if (parse_args(argc, argv, &o, &cmd) != 0) {
 		free(o.args);
 		return 2;
