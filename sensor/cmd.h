@@ -20,7 +20,8 @@ struct cmd_args {
 int cmd_zones(const struct cmd_args *);
 int cmd_check(const struct cmd_args *);
 int cmd_report(const struct cmd_args *);
-/* The daemon: argv after "sensor" (its own options: -c, -i, --db...). */
+/* The daemon: the whole argv (options may stand before or after the word
+ * "sensor": -c CONF, -i IFACE, --db PATH ...). */
 int cmd_sensor(int argc, char **argv);
 
 #endif

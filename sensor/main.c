@@ -248,7 +248,7 @@ main(int argc, char **argv)
 	/* The daemon parses its own options (-c, -i, --db ...). */
 	for (rc = 1; rc < argc; rc++) {
 		if (strcmp(argv[rc], "sensor") == 0)
-			return cmd_sensor(argc - rc, argv + rc);
+			return cmd_sensor(argc, argv);
 		if (argv[rc][0] != '-')
 			break;
 		if (strcmp(argv[rc], "--db") == 0)
