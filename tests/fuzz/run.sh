@@ -51,7 +51,7 @@ fi
 fb=build-fuzz
 for n in $names; do
 	if ! make --no-print-directory -s BUILD=$fb CC=clang SAN=address,undefined \
-	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link "$fb/fuzz/$n" >/tmp/otz-fuzz-build.$$ 2>&1; then
+	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION" "$fb/fuzz/$n" >/tmp/otz-fuzz-build.$$ 2>&1; then
 		echo "fuzz: $n: libFuzzer build FAILED"
 		tail -20 /tmp/otz-fuzz-build.$$
 		fail=$((fail + 1))
