@@ -17,16 +17,18 @@
  *   s7comm-step7-s300-download.pcapng        48 /  48 agree (100%)
  *   s7comm-szl-identity-read-snap7.pcap      11 /  11 agree (100%)
  *   s7comm-wincc-s400-production.pcapng     445 / 445 agree (100%)
- *   s7commplus-inl-celr-linux-sll.pcap        16 /  16 agree (100%, the
+ *   s7commplus-inl-celr-linux-sll.pcap       17 /  17 agree (100%, the
  *                                            classic S7comm flow)
  *
- * Every request was paired with its response (as many RESPONSE records
- * as requests); the 768 userdata pushes of the WinCC capture are
- * RESPONSE|UNSOLICITED records.  Exceptions: tshark shows 4 ack-data
- * with a header error (snap7 start upload, class 0xD2 code 0x41), we
- * report the same 4; we report one more in the SZL capture, a userdata
- * response whose parameter carries error 0xD402, which is not a header
- * error for tshark.
+ * Responses: every request was paired with its response by PDU
+ * reference; the response codes agree with tshark's ack-data functions
+ * and userdata (type response) group/subfunction on every capture, the
+ * 4 parameterless acks of the snap7 capture being paired to their start
+ * upload jobs.  The 768 userdata pushes of the WinCC capture are
+ * RESPONSE|UNSOLICITED records.  Exceptions: the 4 ack headers with an
+ * error (snap7, class 0xD2 code 0x41) agree with s7comm.header.errcls/
+ * errcod; the one userdata response with parameter error 0xD402 in the
+ * SZL capture agrees with s7comm.param.errcod.  No difference is left.
  *
  * tshark has no S7comm-plus dissector; by eye and against MANIFEST.tsv:
  *   inl-celr: 121 PDUs of V3 (79 notifications, 26 SetVariable with the
