@@ -91,10 +91,16 @@ FIELDS = [
     "s7comm.param.userdata.subfunc",
     "enip.command", "cip.service", "cip.cm.msg_req_size",
     "opcua.transport.type", "opcua.servicenodeid.numeric",
+    "tcp.analysis.out_of_order",
 ]
 F = {name: i for i, name in enumerate(FIELDS)}
+# otzone reassembles TCP segments that arrive out of order; tshark 4.0 does
+# not by default, and with this option it stalls at a gap (a segment never
+# captured).  Streams with out-of-order segments are decoded both ways and
+# the way that finds more requests is kept (KNOWN.md).
+OUT_OF_ORDER = ["-o", "tcp.reassemble_out_of_order:TRUE"]
 DISPLAY_FILTER = ("tcp.flags.syn == 1 || mbtcp || dnp3 || s7comm || enip"
-                  " || opcua")
+                  " || opcua || tcp.analysis.out_of_order")
 
 ENIP_CIP_COMMANDS = (0x6F, 0x70)      # SendRRData, SendUnitData
 CIP_UNCONNECTED_SEND = 0x52
@@ -382,15 +388,19 @@ def requests_in(fr, c2s, ports, opc_req):
     return out
 
 
-def tshark_counts(pcap, extra, opc_req):
-    """({(proto, client, server, code): count}, {key: [frames]}, warning)."""
-    rows, warn = run_tshark(pcap, FIELDS, extra, DISPLAY_FILTER, "a")
-    ports = ports_for(extra)
+def tshark_pass(pcap, options, ports, opc_req):
+    """One tshark run: ({conv: Counter((proto, client, server, code))},
+    {(conv, key): [frames]}, set of TCP convs with out-of-order segments,
+    warning)."""
+    rows, warn = run_tshark(pcap, FIELDS, options, DISPLAY_FILTER, "a")
     frames = [fr for fr in (parse_frame(r) for r in rows) if fr]
     convs = conversations(frames, ports, opc_req)
-    counts = collections.Counter()
+    counts = collections.defaultdict(collections.Counter)
     where = collections.defaultdict(list)
+    ooo = set()
     for fr in frames:
+        if fr.tcp and fr.row[F["tcp.analysis.out_of_order"]]:
+            ooo.add(fr.conv)
         cl = convs.get(fr.conv)
         if cl is None:
             continue
@@ -398,9 +408,44 @@ def tshark_counts(pcap, extra, opc_req):
         client, server = cl[0], cl[2]
         for proto, code in requests_in(fr, c2s, ports, opc_req):
             key = (proto, client, server, code)
-            counts[key] += 1
-            where[key].append(fr.num)
-    return counts, where, warn
+            counts[fr.conv][key] += 1
+            where[(fr.conv, key)].append(fr.num)
+    return counts, where, ooo, warn
+
+
+def tshark_counts(pcap, extra, opc_req):
+    """({(proto, client, server, code): count}, {key: [frames]}, notes)."""
+    ports = ports_for(extra)
+    counts, where, ooo, warn = tshark_pass(pcap, list(extra), ports, opc_req)
+    notes = [warn] if warn else []
+    if ooo:
+        c2, w2, _, warn2 = tshark_pass(pcap, OUT_OF_ORDER + list(extra),
+                                       ports, opc_req)
+        if warn2:
+            notes.append(warn2)
+        used = 0
+        for conv in ooo:
+            if sum(c2[conv].values()) > sum(counts[conv].values()):
+                used += 1
+                counts[conv] = c2[conv]
+                for k in list(where):
+                    if k[0] == conv:
+                        del where[k]
+                for k, v in w2.items():
+                    if k[0] == conv:
+                        where[k] = v
+        notes.append("%d TCP stream(s) with out-of-order segments, %d "
+                     "decoded with %s" % (len(ooo), used,
+                                          " ".join(OUT_OF_ORDER)))
+    total = collections.Counter()
+    frames = collections.defaultdict(list)
+    for conv, c in counts.items():
+        total.update(c)
+    for (conv, key), v in where.items():
+        frames[key] += v
+    for v in frames.values():
+        v.sort()
+    return total, frames, notes
 
 
 def otzone_counts(flows):
@@ -456,9 +501,8 @@ def check_capture(otzone, pcap, extra, opc_req):
         lines.append("  note: otzone read exited %d: %s" % (rc, last[0]))
     if flows is None:
         lines.append("  note: otzone flows --format json failed")
-    tc, where, warn = tshark_counts(pcap, extra, opc_req)
-    if warn:
-        lines.append("  note: " + warn)
+    tc, where, notes = tshark_counts(pcap, extra, opc_req)
+    lines += ["  note: " + n for n in notes]
     oc, ofirst = otzone_counts(flows)
     per = {}
     body = []
