@@ -1428,8 +1428,12 @@ class S7Client:
         net.adv(net.jitter(5000, 20000))
         blk = fname[1:]
         pb = b"\x01\x00" + blk
+        # _INSE activates the downloaded block: it changes the program,
+        # so otzone classes it "program" (a PI service that starts the
+        # PLC, P_PROGRAM, is "control").
         self.job(b"\x28\x00\x00\x00\x00\x00\x00\xfd" + _pack(">H", len(pb)) +
-                 pb + bytes([5]) + b"_INSE", b"", b"\x28", b"")
+                 pb + bytes([5]) + b"_INSE", b"", b"\x28", b"",
+                 cls="program")
         return fr
 
     def plc_stop(self):
