@@ -58,15 +58,16 @@
  * What is reported (and why, where the contract leaves room):
  * - HEL is an operation of class session, code 0, name "Hello": it has
  *   no service NodeId.  ACK is its response; ERR answers a pending HEL or
- *   OPN as an EXCEPTION with the error code as status, else it is an
- *   anomaly.
+ *   OPN as an EXCEPTION with the error code as status, else (or when
+ *   the client sends it) it is an anomaly.
  * - OPN/MSG/CLO report the service NodeId as the code.  Whether a chunk
  *   is a request or a response follows its NodeId (request or response
  *   encoding id), so reverse connections (RHE) and captures where the
  *   side that opened the connection is the UA server come out right;
  *   only unknown ids fall back to the direction of the UA client.
  * - Security mode: with policy None the OpenSecureChannelRequest is
- *   plaintext and carries the mode.  With any other policy the OPN body
+ *   plaintext and carries the mode (a mode other than None there is an
+ *   anomaly, and None is reported).  With any other policy the OPN body
  *   is encrypted, and the mode is inferred from the first MSG/CLO chunk
  *   after it: if its sequence header and body start parse as a known
  *   service NodeId the channel signs only (Sign), else it encrypts
@@ -74,7 +75,8 @@
  *   below 1e-6.  With no OPN in sight (capture started mid-channel),
  *   plaintext bodies do not tell None from Sign, so no mode is reported;
  *   two unreadable first chunks and no readable one report
- *   SignAndEncrypt.
+ *   SignAndEncrypt.  A chunk that reads as plaintext is parsed whatever
+ *   was inferred, so a wrong guess cannot hide services.
  * - Encrypted OPN and CLO chunks are reported from their headers with
  *   OBS_OP_ENCRYPTED (codes 446 and 452).  Encrypted MSG chunks are not
  *   operations at all: their service cannot be known, and counting them
