@@ -232,10 +232,18 @@ def check_identity(pcap, truth, stats, bad):
                     a["ip"], k, v))
 
 
+# Operations otzone counts that tshark shows as no request code: the
+# OPC UA Hello (HEL has no service NodeId; code 0 by convention) and DNP3
+# unsolicited responses (function 130, sent by the outstation unasked).
+NOT_TSHARK_REQUESTS = {("opcua", 0), ("dnp3", 130)}
+
+
 def truth_ops(flow):
     d = {}
     for o in flow["requests"]:
         code = o["code"]
+        if (o["protocol"], code) in NOT_TSHARK_REQUESTS:
+            continue
         if o.get("requester") == "server":
             code = ("server", code)
         d[(o["protocol"], code)] = d.get((o["protocol"], code), 0) + \
