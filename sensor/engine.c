@@ -89,6 +89,10 @@ struct engine {
 	int dlt;
 	uint64_t now_us, last_sweep_us;
 	struct engine_stats st;
+	/* recent packet signatures, to drop SPAN copies */
+	struct {
+		uint64_t sig, ts;
+	} *dedup;
 	/* recent UDP requests to a broadcast/multicast address, whose unicast
 	 * replies belong to them (ListIdentity, Who-Is sweeps) */
 	uint32_t bcast[ENGINE_BCAST_RECENT];
@@ -944,6 +948,56 @@ tcp_segment(struct engine *e, struct conn *c, int dir, const struct pkt *p)
 
 /* ---- per packet ----------------------------------------------------------- */
 
+/*
+ * A SPAN fed by two mirrored ports shows a packet twice within
+ * microseconds (once per port, perhaps with a different VLAN tag).  Such a
+ * copy has the same addresses, ports, TCP numbers, lengths and payload
+ * start; a genuine retransmission comes a round-trip timeout later.  The
+ * table keeps the last signature per slot: a copy more than
+ * ENGINE_DEDUP_SLOTS packets later is not recognised (counted twice).
+ */
+static int
+is_duplicate(struct engine *e, const struct pkt *p)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *b;
+	uint32_t i, n;
+	uint8_t f[20];
+
+#define MIX(byte) (h = (h ^ (byte)) * 1099511628211ull)
+	for (i = 0; i < 16; i++) {
+		MIX(p->src_ip[i]);
+		MIX(p->dst_ip[i]);
+	}
+	f[0] = p->l4;
+	f[1] = (uint8_t)(p->src_port >> 8);
+	f[2] = (uint8_t)p->src_port;
+	f[3] = (uint8_t)(p->dst_port >> 8);
+	f[4] = (uint8_t)p->dst_port;
+	for (i = 0; i < 4; i++) {
+		f[5 + i] = (uint8_t)(p->seq >> (8 * i));
+		f[9 + i] = (uint8_t)(p->ack >> (8 * i));
+		f[13 + i] = (uint8_t)(p->ip_len >> (8 * i));
+	}
+	f[17] = p->tcp_flags;
+	f[18] = (uint8_t)(p->payload_len >> 8);
+	f[19] = (uint8_t)p->payload_len;
+	for (i = 0; i < sizeof(f); i++)
+		MIX(f[i]);
+	b = p->payload;
+	n = p->payload_len < 32 ? p->payload_len : 32;
+	for (i = 0; i < n; i++)
+		MIX(b[i]);
+#undef MIX
+	i = (uint32_t)(h ^ (h >> 32)) & (ENGINE_DEDUP_SLOTS - 1);
+	if (e->dedup[i].sig == h && p->ts_us >= e->dedup[i].ts &&
+	    p->ts_us - e->dedup[i].ts <= ENGINE_DEDUP_US)
+		return 1;
+	e->dedup[i].sig = h;
+	e->dedup[i].ts = p->ts_us;
+	return 0;
+}
+
 static void
 ndpi_step(struct engine *e, struct conn *c, const struct pkt *p)
 {
@@ -1022,6 +1076,12 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		return;
 	default:
 		e->st.malformed++;
+		return;
+	}
+	if (e->dedup != NULL && is_duplicate(e, &p)) {
+		e->st.duplicates++;
+		e->st.packets--;
+		e->st.bytes -= wirelen;
 		return;
 	}
 	if (p.truncated)
@@ -1128,8 +1188,14 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 	/* calloc: pages of the slot array are touched only when used. */
 	e->conns = calloc(e->cfg.max_conns, sizeof(struct conn));
 	e->hash = calloc(hsize, sizeof(uint32_t));
+	if (cfg == NULL || !cfg->no_dedup) {
+		e->dedup = calloc(ENGINE_DEDUP_SLOTS, sizeof(*e->dedup));
+		if (e->dedup == NULL)
+			goto oom;
+	}
 	e->dec = decoder_new(0);
 	if (e->conns == NULL || e->hash == NULL || e->dec == NULL) {
+oom:
 		snprintf(errbuf, errlen, "out of memory (%u connections)",
 		    e->cfg.max_conns);
 		goto fail;
@@ -1161,6 +1227,7 @@ engine_free(struct engine *e)
 	decoder_free(e->dec);
 	free(e->conns);
 	free(e->hash);
+	free(e->dedup);
 	free(e);
 }
 

@@ -23,11 +23,14 @@
 #define ENGINE_CLOSED_TIMEOUT_S 5u /* after RST or FIN both ways */
 #define ENGINE_NDPI_MAX_PKTS 24u   /* then nDPI gives up on the flow */
 #define ENGINE_PROBE_MAX_PKTS 8u   /* payloads probed by OT dissectors */
+#define ENGINE_DEDUP_US 1000u	   /* same packet again within this: a copy */
+#define ENGINE_DEDUP_SLOTS 8192u   /* recent packet signatures kept */
 
 struct engine_cfg {
 	uint32_t max_conns;
 	uint32_t reasm_bytes;
 	uint32_t tcp_timeout_s, udp_timeout_s;
+	int no_dedup; /* count SPAN duplicates as packets (default: drop) */
 	struct graph_limits graph;
 };
 
@@ -41,6 +44,7 @@ struct engine_stats {
 	uint64_t dis_malformed, anomalies;
 	uint64_t ops;
 	uint64_t ndpi_flows;
+	uint64_t duplicates; /* the same packet seen again within 1 ms */
 };
 
 struct engine;

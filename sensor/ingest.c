@@ -479,12 +479,13 @@ ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
 		    "otzone: read %zu file%s: %" PRIu64 " packets, %" PRIu64
 		    " bytes, %" PRIu64 " connections, %u flows, %u assets, %"
 		    PRIu64 " truncated, %" PRIu64 " malformed, %" PRIu64
-		    " dropped by caps\n",
+		    " dropped by caps, %" PRIu64 " duplicates\n",
 		    n, n == 1 ? "" : "s", es.packets, es.bytes, es.conns,
 		    gs.edges, gs.assets, es.truncated,
 		    es.malformed + es.dis_malformed,
 		    es.conns_evicted + es.frags_dropped + gs.assets_capped +
-			gs.edges_capped);
+			gs.edges_capped,
+		    es.duplicates);
 out:
 	engine_free(e);
 	graph_free(g);

@@ -52,6 +52,8 @@ static const char usage_text[] =
     "  --max-conns N       connection table cap (default 262144)\n"
     "  --max-assets N      asset cap (default 262144)\n"
     "  --reasm-bytes N     TCP reassembly bytes per direction (65536)\n"
+    "  --no-dedup          count a packet seen twice within 1 ms twice\n"
+    "                      (default: a SPAN copy, counted once)\n"
     "  --version           print the version\n";
 
 static int __attribute__((format(printf, 1, 2)))
@@ -143,6 +145,8 @@ parse_args(int argc, char **argv, struct opts *o, const char **cmd)
 			o->output = val;
 		} else if (strcmp(a, "--emit-policy") == 0) {
 			o->emit_policy = 1;
+		} else if (strcmp(a, "--no-dedup") == 0) {
+			o->ecfg.no_dedup = 1;
 		} else if (strcmp(a, "--force") == 0) {
 			o->force = 1;
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

@@ -269,6 +269,7 @@ START_TEST(retransmission_counted_once)
 	handshake(&r, 40002, &cs, &ss, 0);
 	n = mb_req(pl, 7);
 	feed(&r, CLI, SRV, 40002, 502, cs, ss, 0x18, pl, n, 0);
+	r.ts += 200000; /* the retransmission timeout later */
 	feed(&r, CLI, SRV, 40002, 502, cs, ss, 0x18, pl, n, 0); /* again */
 	cs += (uint32_t)n;
 	rig_flows(&r, &fs, &nf, &es);
@@ -544,6 +545,50 @@ START_TEST(vlan_guess_corrected_after_op)
 }
 END_TEST
 
+/* The same frame twice within 1 ms (two mirrored ports): once. */
+static void
+span_copies(const struct engine_cfg *cfg, uint64_t want_pkts,
+    uint64_t want_dups)
+{
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n, fl;
+	struct engine_stats es;
+	uint8_t pl[64], b[256];
+
+	rig_open(&r, cfg);
+	n = mb_req(pl, 1);
+	fl = mk_tcp(b, CLI, SRV, 40012, 502, 1, 1, 0x18, pl, n, 0);
+	engine_frame(r.e, b, (uint32_t)fl, (uint32_t)fl, r.ts, 1);
+	engine_frame(r.e, b, (uint32_t)fl, (uint32_t)fl, r.ts + 40, 2);
+	n = mb_req(pl, 2);
+	fl = mk_tcp(b, CLI, SRV, 40012, 502, 13, 1, 0x18, pl, n, 0);
+	engine_frame(r.e, b, (uint32_t)fl, (uint32_t)fl, r.ts + 5000, 3);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(es.duplicates, want_dups);
+	ck_assert_uint_eq(es.packets, want_pkts);
+	ck_assert_uint_eq(fs[0].packets, want_pkts);
+	check_one_flow(fs, nf, 2);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+
+START_TEST(span_duplicates_counted_once)
+{
+	span_copies(NULL, 2, 1);
+}
+END_TEST
+
+START_TEST(span_duplicates_kept_when_off)
+{
+	struct engine_cfg cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.no_dedup = 1;
+	span_copies(&cfg, 3, 0);
+}
+END_TEST
+
 START_TEST(cap_evicts_oldest)
 {
 	struct engine_cfg cfg;
@@ -630,6 +675,8 @@ engine_suite(void)
 	tcase_add_test(tc, vlan_kept);
 	tcase_add_test(tc, asymmetric_vlan_tagging);
 	tcase_add_test(tc, vlan_guess_corrected_after_op);
+	tcase_add_test(tc, span_duplicates_counted_once);
+	tcase_add_test(tc, span_duplicates_kept_when_off);
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);
