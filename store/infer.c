@@ -8,15 +8,30 @@
  *   1. receives program or control operations, or is a DNP3 outstation /
  *      S7 / Modbus / CIP server        -> plc (rtu for DNP3), level 1
  *   2. CIP implicit I/O target, or CIP device type 7/10/12 (discrete
- *      I/O, analog I/O, communications adapter) -> io-adapter, level 0
- *   3. sends program or control operations -> engineering-workstation, 2
- *   4. polls (reads or writes) at least SCADA_MIN_SERVERS controllers
- *      -> scada-server, level 2; fewer -> hmi, level 2
+ *      I/O, analog I/O, communications adapter) -> io-adapter, level 1
+ *      (ISA-95 level 1: sensing and manipulating the process)
+ *   3. sends program operations -> engineering-workstation, 2 (control
+ *      operations alone are what operators do: hmi or scada-server)
+ *   4. polls (reads or writes) controllers and serves an industrial
+ *      protocol to other clients (it aggregates), or polls at least
+ *      SCADA_MIN_SERVERS controllers -> scada-server, level 2; a poller
+ *      that serves nobody -> hmi, level 2
  *   5. OPC UA server that is not a controller -> scada-server, level 2
  *      (with only OPC UA and IT clients it reads as a historian, 3)
- *   6. only IT protocols -> it-host, level 4 (3 if it is a server to
- *      an OT client: a DMZ or site-operations host)
+ *   6. only IT protocols -> it-host, level 4 (3 when one of its peers
+ *      is an OT asset: a DMZ or site-operations host)
  *   7. otherwise unknown, level null
+ * Then a second pass, which needs the first pass's controllers:
+ *   - a server polled only by controllers, receiving no program or
+ *     control operations, is remote I/O -> io-adapter, level 1;
+ *   - an OPC UA server that receives writes or calls and is polled by
+ *     several clients is an embedded controller -> plc, level 1 (an OPC
+ *     UA server only read from stays scada-server);
+ *   - a client whose operations on at least two controllers are mostly
+ *     identification reads (SZL, device identification, Get_Attributes)
+ *     is an engineering workstation, level 2;
+ *   - a client that only reads, from servers none of which is a
+ *     controller, is a historian, level 3.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,7 +40,7 @@
 
 #include "store.h"
 
-#define SCADA_MIN_SERVERS 3
+#define SCADA_MIN_SERVERS 10
 
 static int
 has_word(const char *list, const char *w)
@@ -58,6 +73,12 @@ is_controller_proto(const char *p)
 	    strcmp(p, "s7comm") == 0 || strcmp(p, "s7comm-plus") == 0 ||
 	    strcmp(p, "enip") == 0;
 }
+
+struct rel {
+	long c, s;
+	unsigned prog : 1, ctrl : 1, rw : 1, write : 1, disc : 1, ot : 1;
+	unsigned only_read : 1; /* no write/control/program op */
+};
 
 struct tally {
 	unsigned prog_in, ctrl_in, prog_out, ctrl_out;
@@ -105,18 +126,184 @@ set(struct st_asset *a, const char *kind, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int
+is_controller(const struct st_asset *a)
+{
+	return strcmp(a->kind, "plc") == 0 || strcmp(a->kind, "rtu") == 0;
+}
+
+/* The second pass; see the rules at the top. */
+static void
+refine(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
+{
+	unsigned *by_ctl = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *by_other = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *in_write = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *clients = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *disc_ctl = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *rw_ctl = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *nonread = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *read_ctl = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *read_any = calloc(na ? na : 1, sizeof(unsigned));
+	const char **ctl_name = calloc(na ? na : 1, sizeof(char *));
+	size_t i;
+
+	if (by_ctl == NULL || by_other == NULL || in_write == NULL ||
+	    clients == NULL || disc_ctl == NULL || rw_ctl == NULL ||
+	    nonread == NULL || read_ctl == NULL || read_any == NULL ||
+	    ctl_name == NULL)
+		goto out;
+	for (i = 0; i < nf; i++) {
+		const struct rel *r = &rl[i];
+
+		if (!r->ot || r->c < 0 || r->s < 0)
+			continue;
+		if (is_controller(&as[r->c])) {
+			by_ctl[r->s]++;
+			ctl_name[r->s] = as[r->c].ip;
+		} else {
+			by_other[r->s]++;
+		}
+		clients[r->s]++;
+		if (r->write || r->ctrl)
+			in_write[r->s]++;
+		if (is_controller(&as[r->s])) {
+			if (r->disc && !r->write && !r->prog && !r->ctrl)
+				disc_ctl[r->c]++;
+			else if (r->rw)
+				rw_ctl[r->c]++;
+			read_ctl[r->c]++;
+		}
+		if (!r->only_read)
+			nonread[r->c]++;
+		else
+			read_any[r->c]++;
+	}
+	for (i = 0; i < na; i++) {
+		struct st_asset *a = &as[i];
+
+		if (strcmp(a->kind, "plc") == 0 && by_ctl[i] > 0 &&
+		    by_other[i] == 0 && strstr(a->kind_reason, "program") ==
+			NULL && strstr(a->kind_reason, "control") == NULL &&
+		    strstr(a->roles, "opcua-server") == NULL) {
+			set(a, "io-adapter", 1,
+			    "polled only by controller%s (%s): remote I/O",
+			    by_ctl[i] > 1 ? "s" : "", ctl_name[i]);
+		} else if (strcmp(a->kind, "scada-server") == 0 &&
+		    strstr(a->roles, "opcua-server") != NULL &&
+		    in_write[i] > 0 && clients[i] >= 2 &&
+		    strstr(a->roles, "-client") == NULL) {
+			set(a, "plc", 1,
+			    "OPC UA server that receives writes from %u "
+			    "client%s: an embedded controller", in_write[i],
+			    in_write[i] > 1 ? "s" : "");
+		}
+	}
+	/* the controllers may have changed: count reads from them again,
+	 * and discovery sweeps to broadcast addresses */
+	memset(read_ctl, 0, na * sizeof(unsigned));
+	for (i = 0; i < nf; i++) {
+		const struct rel *r = &rl[i];
+
+		if (r->c < 0 || !r->ot)
+			continue;
+		if (r->s < 0 && r->disc)
+			disc_ctl[r->c] += 2; /* a sweep finds many */
+		else if (r->s >= 0 && is_controller(&as[r->s]))
+			read_ctl[r->c]++;
+	}
+	for (i = 0; i < na; i++) {
+		struct st_asset *a = &as[i];
+
+		if (strcmp(a->kind, "unknown") == 0 && read_ctl[i] > 0 &&
+		    disc_ctl[i] < 2) {
+			set(a, "hmi", 2, "reads from %u controller%s",
+			    read_ctl[i], read_ctl[i] == 1 ? "" : "s");
+		} else if (strcmp(a->kind, "unknown") == 0 && disc_ctl[i] >= 2) {
+			set(a, "engineering-workstation", 2, "%s",
+			    "sweeps the network for devices (broadcast "
+			    "identification requests)");
+		} else if ((strcmp(a->kind, "hmi") == 0 ||
+			strcmp(a->kind, "scada-server") == 0) &&
+		    disc_ctl[i] >= 2 && disc_ctl[i] >= rw_ctl[i]) {
+			set(a, "engineering-workstation", 2,
+			    "identifies %u controllers (identity and "
+			    "diagnostic reads)", disc_ctl[i]);
+		} else if ((strcmp(a->kind, "unknown") == 0 ||
+			       strcmp(a->kind, "hmi") == 0) &&
+		    read_any[i] > 0 && nonread[i] == 0 && read_ctl[i] == 0 &&
+		    strstr(a->roles, "-client") != NULL &&
+		    strstr(a->roles, "-server") == NULL) {
+			set(a, "historian", 3, "%s",
+			    "only reads, and from supervisory servers, not "
+			    "from controllers");
+		}
+	}
+	/* IT hosts that reach into the control side, or whose peers are
+	 * mostly OT assets, sit at level 3 (DMZ or site operations: jump
+	 * hosts, patch servers); an enterprise server that also answers a
+	 * few OT hosts stays at 4. */
+	memset(by_ctl, 0, na * sizeof(unsigned));   /* OT peers */
+	memset(by_other, 0, na * sizeof(unsigned)); /* IT peers */
+	memset(in_write, 0, na * sizeof(unsigned)); /* initiates to OT */
+	for (i = 0; i < nf; i++) {
+		const struct rel *r = &rl[i];
+		int k;
+
+		if (r->c < 0 || r->s < 0)
+			continue;
+		for (k = 0; k < 2; k++) {
+			long it = k ? r->s : r->c, peer = k ? r->c : r->s;
+			int ot = as[peer].purdue_level >= 0 &&
+			    as[peer].purdue_level <= 3 &&
+			    strcmp(as[peer].kind, "it-host") != 0;
+
+			if (ot) {
+				by_ctl[it]++;
+				if (!k)
+					in_write[it]++;
+				ctl_name[it] = as[peer].ip;
+			} else {
+				by_other[it]++;
+			}
+		}
+	}
+	for (i = 0; i < na; i++) {
+		if (strcmp(as[i].kind, "it-host") != 0 || by_ctl[i] == 0)
+			continue;
+		if (in_write[i] > 0 || by_ctl[i] > by_other[i])
+			set(&as[i], "it-host", 3,
+			    "IT protocols only; %s OT assets (%s): DMZ or site "
+			    "operations", in_write[i] ? "reaches into" :
+			    "serves mostly", ctl_name[i]);
+	}
+out:
+	free(by_ctl);
+	free(by_other);
+	free(in_write);
+	free(clients);
+	free(disc_ctl);
+	free(rw_ctl);
+	free(nonread);
+	free(read_ctl);
+	free(read_any);
+	free(ctl_name);
+}
+
 void
 store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
     size_t nf)
 {
 	struct idx *ix = calloc(na ? na : 1, sizeof(*ix));
 	struct tally *t = calloc(na ? na : 1, sizeof(*t));
+	struct rel *rl = calloc(nf ? nf : 1, sizeof(*rl));
 	size_t i, j;
 	char why[256];
 
-	if (ix == NULL || t == NULL) {
+	if (ix == NULL || t == NULL || rl == NULL) {
 		free(ix);
 		free(t);
+		free(rl);
 		return;
 	}
 	for (i = 0; i < na; i++) {
@@ -129,9 +316,13 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 		const struct st_flow *f = &fs[i];
 		long c = find(ix, na, f->client, f->client_vlan);
 		long s = find(ix, na, f->server, f->vlan);
-		int prog = 0, ctrl = 0, rw = 0;
+		int prog = 0, ctrl = 0, rw = 0, wr = 0, disc = 0;
 
 		for (j = 0; j < f->n_ops; j++) {
+			if (strcmp(f->ops[j].cls, "write") == 0)
+				wr = 1;
+			if (strcmp(f->ops[j].cls, "discover") == 0)
+				disc = 1;
 			if (strcmp(f->ops[j].cls, "program") == 0)
 				prog = 1;
 			else if (strcmp(f->ops[j].cls, "control") == 0)
@@ -140,6 +331,15 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 			    strcmp(f->ops[j].cls, "write") == 0)
 				rw = 1;
 		}
+		rl[i].c = c;
+		rl[i].s = s;
+		rl[i].prog = prog != 0;
+		rl[i].ctrl = ctrl != 0;
+		rl[i].rw = rw != 0;
+		rl[i].write = wr != 0;
+		rl[i].disc = disc != 0;
+		rl[i].ot = is_ot_proto(f->protocol) != 0;
+		rl[i].only_read = !wr && !prog && !ctrl;
 		if (is_ot_proto(f->protocol)) {
 			if (c >= 0)
 				t[c].ot_flows++;
@@ -186,7 +386,7 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 		    (!t[i].prog_in && !t[i].ctrl_in &&
 			(a->device_type == 7 || a->device_type == 10 ||
 			    a->device_type == 12))) {
-			set(a, "io-adapter", 0, "%s",
+			set(a, "io-adapter", 1, "%s",
 			    has_word(r, "cip-io-adapter")
 				? "target of CIP implicit I/O"
 				: "CIP device type is an I/O or communications "
@@ -204,22 +404,27 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 				snprintf(why, sizeof(why),
 				    "industrial protocol server (%.200s)", r);
 			set(a, "plc", 1, "%s", why);
-		} else if (t[i].prog_out || t[i].ctrl_out) {
-			if (t[i].prog_out)
-				snprintf(why, sizeof(why),
-				    "sent program operations to %s",
-				    t[i].prog_to);
-			else
-				snprintf(why, sizeof(why),
-				    "sent control operations to controllers");
+		} else if (t[i].prog_out) {
+			snprintf(why, sizeof(why),
+			    "sent program operations to %s", t[i].prog_to);
 			set(a, "engineering-workstation", 2, "%s", why);
-		} else if (t[i].polled >= SCADA_MIN_SERVERS) {
-			snprintf(why, sizeof(why), "polls %u controllers",
-			    t[i].polled);
+		} else if (t[i].polled > 0 && (t[i].ot_clients_in > 0 ||
+					      t[i].polled >= SCADA_MIN_SERVERS)) {
+			snprintf(why, sizeof(why), "polls %u controller%s%s%s",
+			    t[i].polled, t[i].polled == 1 ? "" : "s",
+			    t[i].ot_clients_in
+				? " and serves their data to other clients"
+				: "",
+			    t[i].ctrl_out
+				? " and operates them (control operations)"
+				: "");
 			set(a, "scada-server", 2, "%s", why);
-		} else if (t[i].polled > 0) {
-			snprintf(why, sizeof(why), "polls %u controller%s",
-			    t[i].polled, t[i].polled == 1 ? "" : "s");
+		} else if (t[i].polled > 0 || t[i].ctrl_out) {
+			snprintf(why, sizeof(why), "polls %u controller%s%s",
+			    t[i].polled, t[i].polled == 1 ? "" : "s",
+			    t[i].ctrl_out
+				? " and operates them (control operations)"
+				: "");
 			set(a, "hmi", 2, "%s", why);
 		} else if (has_word(r, "opcua-server")) {
 			set(a, "scada-server", 2, "%s",
@@ -234,6 +439,8 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 			    "no role-revealing traffic seen");
 		}
 	}
+	refine(as, na, rl, nf);
 	free(ix);
 	free(t);
+	free(rl);
 }
