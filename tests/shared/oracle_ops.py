@@ -59,7 +59,6 @@ notes of the folder ("decode with -d tcp.port==48010,opcua").
 import argparse
 import collections
 import concurrent.futures
-import ipaddress
 import os
 import re
 import subprocess
@@ -452,7 +451,8 @@ def otzone_counts(flows):
     counts = collections.Counter()
     first_frame = {}
     for fl in flows or []:
-        client, server = canon(str(fl.get("client"))), canon(str(fl.get("server")))
+        client = canon(str(fl.get("client")))
+        server = canon(str(fl.get("server")))
         if not client or not server:
             continue
         for op in fl.get("operations") or []:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""unicast_ips.py OTZONE [PCAP_DIR]: cross-check otzone's asset IPs with tshark.
+"""unicast_ips.py OTZONE [PCAP_DIR]: otzone's asset IPs against tshark's.
 
 Every capture in the shared folder (default: ../shared/pcaps next to the
 repository, or $OTZONE_SHARED_PCAPS) is read by otzone into a fresh
@@ -83,7 +83,8 @@ def list_captures(folder):
 def skip_reason(folder, shown, prefix):
     """A one-line reason to skip the whole check, or None."""
     if shutil.which("tshark") is None:
-        return "%s: tshark not found, skipping the real-capture cross-checks" % prefix
+        return ("%s: tshark not found, skipping the real-capture "
+                "cross-checks" % prefix)
     if not os.path.isdir(folder):
         return ("%s: %s not found, skipping the real-capture cross-checks"
                 % (prefix, shown))
@@ -102,7 +103,8 @@ def run_otzone(otzone, pcap, commands):
                                timeout=OTZONE_TIMEOUT)
             rc, err = r.returncode, r.stderr
         except subprocess.TimeoutExpired:
-            return -1, "timed out after %ds" % OTZONE_TIMEOUT, [None] * len(commands)
+            return (-1, "timed out after %ds" % OTZONE_TIMEOUT,
+                    [None] * len(commands))
         except OSError as e:
             return -1, str(e), [None] * len(commands)
         results = []
