@@ -984,6 +984,12 @@ is_duplicate(struct engine *e, const struct pkt *p)
 	f[19] = (uint8_t)p->payload_len;
 	for (i = 0; i < sizeof(f); i++)
 		MIX(f[i]);
+	if (p->ipver == 4 && p->l3 != NULL && p->l3_len >= 6) {
+		/* the IPv4 identification tells two sends of equal bytes
+		 * apart (duplicate ACKs); a mirrored copy keeps it */
+		MIX(p->l3[4]);
+		MIX(p->l3[5]);
+	}
 	b = p->payload;
 	n = p->payload_len < 32 ? p->payload_len : 32;
 	for (i = 0; i < n; i++)
