@@ -31,6 +31,11 @@
 #define DOT_ZONES_PER_ROW 6
 #define DOT_MEMBER_ROWS 12
 #define DOT_MEMBER_MAX 48
+/* More conduits than this: their labels move into the receiving zone's
+ * box (a hub with 50 labelled edges is unreadable), at most
+ * DOT_IN_LINES lines each. */
+#define DOT_EDGE_LABELS_MAX 20
+#define DOT_IN_LINES 6
 
 static int __attribute__((format(printf, 1, 2)))
 fail(const char *fmt, ...)
@@ -350,8 +355,35 @@ kind_short(const char *k)
 }
 
 static void
+dot_conduit_text(FILE *f, const struct conduit *cd, int with_flows)
+{
+	char cls[96];
+	size_t j;
+
+	for (j = 0; j < cd->n_protos && j < 4; j++) {
+		if (j)
+			fputs(", ", f);
+		dot_html(f, cd->protos[j].name);
+	}
+	if (cd->n_protos > 4)
+		fprintf(f, " +%zu", cd->n_protos - 4);
+	classes_words(cd->classes &
+		((1u << ZC_READ) | (1u << ZC_WRITE) | (1u << ZC_CONTROL) |
+		    (1u << ZC_PROGRAM)),
+	    cls, sizeof(cls));
+	if (strcmp(cls, "-") != 0) {
+		fputs(with_flows ? "<br/>" : " ", f);
+		dot_html(f, cls);
+	}
+	if (with_flows)
+		fprintf(f, "%s%" PRIu64 " flow%s",
+		    strcmp(cls, "-") != 0 ? "; " : "<br/>", cd->flows,
+		    cd->flows == 1 ? "" : "s");
+}
+
+static void
 dot_zone(FILE *f, const struct zones_result *r, const struct st_asset *as,
-    size_t zi)
+    size_t zi, int edge_labels)
 {
 	const struct zone *z = &r->zones[zi];
 	size_t shown = z->n_members < DOT_MEMBER_MAX ? z->n_members
@@ -364,13 +396,38 @@ dot_zone(FILE *f, const struct zones_result *r, const struct st_asset *as,
 	fprintf(f, "    style=\"filled%s\"; fillcolor=\"%s\"; color=\"%s\";\n",
 	    z->role == ZONE_UNCLASSIFIED ? ",dashed" : "", role_fill(z->role),
 	    z->suggested_sl_t >= 3 ? "#b05a00" : "#777777");
-	fputs("    label=<<b>", f);
+	fprintf(f, "    label=<<b>[%zu] ", zi + 1);
 	dot_html(f, z->name);
 	fprintf(f, "</b><br/>SL-T %d", z->suggested_sl_t);
 	if (z->policy_sl_t != z->suggested_sl_t)
 		fprintf(f, " (policy %d)", z->policy_sl_t);
-	fprintf(f, ", %zu asset%s>;\n", z->n_members,
+	fprintf(f, ", %zu asset%s", z->n_members,
 	    z->n_members == 1 ? "" : "s");
+	if (!edge_labels) {
+		size_t k, lines = 0, more = 0;
+
+		for (k = 0; k < r->n_conduits; k++) {
+			const struct conduit *cd = &r->conduits[k];
+
+			if (cd->to != zi)
+				continue;
+			if (lines == DOT_IN_LINES) {
+				more++;
+				continue;
+			}
+			fprintf(f, "<br/><font point-size=\"8\">from [%zu]: ",
+			    cd->from + 1);
+			dot_conduit_text(f, cd, 0);
+			fprintf(f, "; %" PRIu64 " flow%s</font>", cd->flows,
+			    cd->flows == 1 ? "" : "s");
+			lines++;
+		}
+		if (more > 0)
+			fprintf(f, "<br/><font point-size=\"8\">and %zu more "
+				   "conduit%s in</font>",
+			    more, more == 1 ? "" : "s");
+	}
+	fputs(">;\n", f);
 	fprintf(f, "    z%zu [label=<<table border=\"0\" cellborder=\"0\" "
 		   "cellspacing=\"0\" cellpadding=\"1\">",
 	    zi);
@@ -403,7 +460,7 @@ static void
 out_dot(FILE *f, const struct zones_result *r, const struct st_asset *as,
     size_t na, size_t nf)
 {
-	size_t i, j;
+	size_t i;
 	int lv;
 
 	fputs("digraph otzone_zones {\n", f);
@@ -421,57 +478,54 @@ out_dot(FILE *f, const struct zones_result *r, const struct st_asset *as,
 	      "color=\"#555555\", arrowsize=0.6];\n",
 	    f);
 	for (i = 0; i < r->n_zones; i++)
-		dot_zone(f, r, as, i);
-	/* Rows: one rank per Purdue level (unknown last), wrapped every
-	 * DOT_ZONES_PER_ROW zones; invisible edges stack the rows. */
+		dot_zone(f, r, as, i, r->n_conduits <= DOT_EDGE_LABELS_MAX);
+	/* Layout by Purdue level alone: one row per level (unknown last),
+	 * wrapped every DOT_ZONES_PER_ROW zones.  Invisible edges tie each
+	 * zone to the one in the same column of the next row (a grid);
+	 * conduits do not constrain the ranks. */
 	{
-		long prev_first = -1;
+		size_t col = 0, nrow = 0, k;
+		long row[DOT_ZONES_PER_ROW], prev[DOT_ZONES_PER_ROW];
 
+		for (k = 0; k < DOT_ZONES_PER_ROW; k++)
+			prev[k] = -1;
 		for (lv = 5; lv >= -1; lv--) {
-			size_t in_row = 0;
-			long row_first = -1, row_prev[DOT_ZONES_PER_ROW];
+			col = 0;
+			for (i = 0; i <= r->n_zones; i++) {
+				int end = i == r->n_zones;
 
-			for (j = 0; j < DOT_ZONES_PER_ROW; j++)
-				row_prev[j] = -1;
-			for (i = 0; i < r->n_zones; i++) {
-				if (r->zones[i].purdue_level != lv)
+				if (!end && r->zones[i].purdue_level != lv)
 					continue;
-				if (in_row == 0) {
-					fputs("  { rank=same;", f);
-					row_first = (long)i;
-				}
-				fprintf(f, " z%zu;", i);
-				if (row_prev[in_row] >= 0)
-					fprintf(f, " }\n  z%ld -> z%zu "
-						   "[style=invis];\n  "
-						   "{ rank=same;",
-					    row_prev[in_row], i);
-				row_prev[in_row] = (long)i;
-				if (++in_row == DOT_ZONES_PER_ROW) {
-					fputs(" }\n", f);
-					if (prev_first >= 0)
-						fprintf(f,
-						    "  z%ld -> z%ld "
-						    "[style=invis];\n",
-						    prev_first, row_first);
-					prev_first = row_first;
-					in_row = 0;
-				}
-			}
-			if (in_row > 0) {
+				if (!end)
+					row[col++] = (long)i;
+				if (col == 0 ||
+				    (col < DOT_ZONES_PER_ROW && !end))
+					continue;
+				fputs("  { rank=same;", f);
+				for (k = 0; k < col; k++)
+					fprintf(f, " z%ld;", row[k]);
 				fputs(" }\n", f);
-				if (prev_first >= 0)
-					fprintf(f, "  z%ld -> z%ld "
-						   "[style=invis];\n",
-					    prev_first, row_first);
-				prev_first = row_first;
+				for (k = 0; k < col; k++) {
+					long up = prev[k] >= 0 ? prev[k]
+					    : prev[0];
+
+					if (up >= 0)
+						fprintf(f, "  z%ld -> z%ld "
+							   "[style=invis, "
+							   "weight=10];\n",
+						    up, row[k]);
+				}
+				for (k = 0; k < DOT_ZONES_PER_ROW; k++)
+					prev[k] = k < col ? row[k] : -1;
+				nrow++;
+				col = 0;
 			}
 		}
+		(void)nrow;
 	}
 	for (i = 0; i < r->n_conduits; i++) {
 		const struct conduit *cd = &r->conduits[i];
 		int top = zones_access_class(cd->classes);
-		char cls[96];
 		double pw = 1.0;
 		uint64_t n;
 
@@ -480,27 +534,18 @@ out_dot(FILE *f, const struct zones_result *r, const struct st_asset *as,
 		if (pw > 4)
 			pw = 4;
 		fprintf(f, "  z%zu -> z%zu [ltail=cluster_z%zu, "
-			   "lhead=cluster_z%zu, penwidth=%.1f, color=\"%s\", "
-			   "label=<",
+			   "lhead=cluster_z%zu, constraint=false, "
+			   "penwidth=%.1f, color=\"%s\"",
 		    cd->from, cd->to, cd->from, cd->to, pw,
 		    top >= ZC_CONTROL ? "#7a3db8"
 		    : top == ZC_WRITE ? "#1f5fbf"
 				      : "#555555");
-		for (j = 0; j < cd->n_protos && j < 4; j++) {
-			if (j)
-				fputs(", ", f);
-			dot_html(f, cd->protos[j].name);
+		if (r->n_conduits <= DOT_EDGE_LABELS_MAX) {
+			fputs(", label=<", f);
+			dot_conduit_text(f, cd, 1);
+			fputc('>', f);
 		}
-		if (cd->n_protos > 4)
-			fprintf(f, " +%zu", cd->n_protos - 4);
-		classes_words(cd->classes &
-			((1u << ZC_READ) | (1u << ZC_WRITE) |
-			    (1u << ZC_CONTROL) | (1u << ZC_PROGRAM)),
-		    cls, sizeof(cls));
-		fputs("<br/>", f);
-		dot_html(f, cls);
-		fprintf(f, "; %" PRIu64 " flow%s>];\n", cd->flows,
-		    cd->flows == 1 ? "" : "s");
+		fputs("];\n", f);
 	}
 	fputs("}\n", f);
 }

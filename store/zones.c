@@ -1230,12 +1230,18 @@ local_cell(const struct zc *c, uint32_t hi, int guard)
 	struct pair2 key;
 	size_t j;
 
-	if (h->anchor || h->level >= 3 || h->ot_out == 0)
+	/* SCADA servers and engineering workstations serve the whole
+	 * plant even when the capture shows them on one cell only. */
+	if (h->anchor || h->ot_out == 0 || h->kcat == K_SCADA ||
+	    h->kcat == K_EWS)
 		return NONE;
 	for (j = c->off[hi]; j < c->off[hi + 1]; j++) {
 		const struct zh *p = &c->h[c->adj[j].n];
 
-		if (!(c->adj[j].fl & HA_OT_OUT))
+		/* A level 3-5 host (a historian) joins a cell only when the
+		 * cell is all it talks to; other hosts are judged by the
+		 * industrial flows they open. */
+		if (!(c->adj[j].fl & HA_OT_OUT) && h->level < 3)
 			continue;
 		if (!p->anchor)
 			return NONE;
@@ -1504,13 +1510,19 @@ static void
 release_lone(struct zc *c)
 {
 	uint32_t *n = xcalloc(c->ng, sizeof(*n));
+	uint32_t *ns = xcalloc(c->n_subnets, sizeof(*ns));
 	uint32_t i;
 
-	if (n == NULL)
+	if (n == NULL || ns == NULL) {
+		free(n);
+		free(ns);
 		return; /* lone hosts keep their own zones */
-	for (i = 0; i < c->nh; i++)
+	}
+	for (i = 0; i < c->nh; i++) {
 		if (c->h[i].group != NONE)
 			n[c->h[i].group]++;
+		ns[host_subnet(c, i)]++;
+	}
 	for (i = 0; i < c->nh; i++) {
 		struct zh *h = &c->h[i];
 
@@ -1518,12 +1530,17 @@ release_lone(struct zc *c)
 		    (c->g[h->group].kind != G_SUPER &&
 			c->g[h->group].kind != G_IT))
 			continue;
+		/* With subnet evidence, a host alone in its own subnet is
+		 * separate on purpose (a DMZ of one jump host). */
+		if (c->informative && ns[host_subnet(c, i)] < 2)
+			continue;
 		h->lone = 1;
 		h->orig_group = h->group;
 		h->orig_why = h->why;
 		h->group = NONE;
 	}
 	free(n);
+	free(ns);
 }
 
 /* Hosts of unknown role (and lone band hosts): by subnet (with subnet
@@ -1596,8 +1613,15 @@ place_unknown(struct zc *c)
 			for (j = c->off[i]; j < c->off[i + 1]; j++) {
 				uint32_t g = c->h[c->adj[j].n].group;
 
+				/* a lone level-2 host joins only level-2
+				 * hosts, a lone level 3-5 host level 2-5
+				 * hosts, by traffic */
 				if (g == NONE ||
-				    (c->h[i].lone && c->g[g].kind == G_CELL))
+				    (c->h[i].lone &&
+					(c->g[g].kind == G_CELL ||
+					    c->g[g].kind == G_UNKNOWN ||
+					    (c->h[i].band == B_SUPER &&
+						c->g[g].kind != G_SUPER))))
 					continue;
 				if (gw[g] == 0)
 					touched[nt++] = g;
