@@ -424,10 +424,15 @@ static int
 prefix_value(struct pctx *c, const yaml_node_t *n, int single,
     const char *what, struct pol_prefix *out)
 {
-	const char *s = scalar(c, n, what);
+	const char *s;
 	char why[200];
 
-	if (s == NULL)
+	if (n->type != YAML_SCALAR_NODE) {
+		PERR(c, n, "%s: an entry must be an address or a network, not "
+			   "%s", what, node_kind(n));
+		return -1;
+	}
+	if ((s = scalar(c, n, what)) == NULL)
 		return -1;
 	if (policy_parse_prefix(s, single, out, why, sizeof(why)) != 0) {
 		PERR(c, n, "%s: %s", what, why);
