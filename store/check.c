@@ -1174,7 +1174,8 @@ check_run(const struct policy *p, const struct st_asset *as, size_t na,
 		res->findings_capped += c.acc.n - CHECK_MAX_FINDINGS;
 		c.acc.n = CHECK_MAX_FINDINGS;
 	}
-	qsort(c.acc.v, c.acc.n, sizeof(*c.acc.v), fout_cmp);
+	if (c.acc.n > 0)
+		qsort(c.acc.v, c.acc.n, sizeof(*c.acc.v), fout_cmp);
 	res->findings = c.acc.v;
 	res->n_findings = c.acc.n;
 	c.acc.v = NULL;
