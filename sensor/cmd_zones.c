@@ -50,7 +50,7 @@ fail(const char *fmt, ...)
 	return 2;
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ---------------------------------------------------------------- */
 
 static void
 json_csv_list(FILE *f, const char *csv)
@@ -151,7 +151,8 @@ out_json(FILE *f, const struct zones_result *r, const struct st_asset *as,
 			fputs(",\"kind\":", f);
 			json_str(f, a->kind);
 			fputs(",\"why\":", f);
-			json_str(f, zones_why_text(r->asset_why[z->members[j]]));
+			json_str(f,
+			    zones_why_text(r->asset_why[z->members[j]]));
 			fputc('}', f);
 		}
 		fputs("],\"networks\":", f);
@@ -187,8 +188,8 @@ out_json(FILE *f, const struct zones_result *r, const struct st_asset *as,
 				fputc(',', f);
 			json_str(f, cd->protos[j].name);
 			fputc(':', f);
-			json_str(f, zones_class_text(
-					zones_access_class(cd->protos[j].classes)));
+			json_str(f, zones_class_text(zones_access_class(
+					cd->protos[j].classes)));
 		}
 		fprintf(f,
 		    "},\"flows\":%" PRIu64 ",\"packets\":%" PRIu64

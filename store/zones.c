@@ -286,7 +286,7 @@ flow_weight(const struct st_flow *f)
 	return 1.0 + (double)b;
 }
 
-/* ---- union-find ----------------------------------------------------------- */
+/* ---- union-find ---------------------------------------------------------- */
 
 static uint32_t
 uf_find(uint32_t *p, uint32_t x)
@@ -310,7 +310,7 @@ uf_union(uint32_t *p, uint32_t a, uint32_t b)
 		p[a] = b;
 }
 
-/* ---- the working state ---------------------------------------------------- */
+/* ---- the working state --------------------------------------------------- */
 
 struct pair2 {
 	uint32_t x, y;
@@ -391,7 +391,7 @@ set_oom(char *errbuf, size_t errlen)
 	return -1;
 }
 
-/* ---- step 1: assets, subnets, flows --------------------------------------- */
+/* ---- step 1: assets, subnets, flows -------------------------------------- */
 
 struct aidx {
 	const char *ip;
@@ -599,7 +599,7 @@ resolve_flows(struct zc *c, size_t *not_unicast)
 	return 0;
 }
 
-/* ---- step 2: hosts (assets joined by their own MAC) ----------------------- */
+/* ---- step 2: hosts (assets joined by their own MAC) ---------------------- */
 
 struct mkey {
 	const char *mac;
@@ -677,7 +677,7 @@ out:
 	return rc;
 }
 
-/* ---- step 3: the host graph ----------------------------------------------- */
+/* ---- step 3: the host graph ---------------------------------------------- */
 
 struct hedge {
 	uint32_t a, b;	/* a < b */
@@ -827,7 +827,7 @@ sort_adjacency(struct zc *c)
 		    sizeof(*c->adj), hadj_cmp);
 }
 
-/* ---- step 4: Louvain over the controller subgraph ------------------------- */
+/* ---- step 4: Louvain over the controller subgraph ------------------------ */
 
 struct lg {
 	size_t n;
@@ -893,10 +893,14 @@ lg_from_trips(struct lg *g, size_t n, struct ltrip *t, size_t nt)
 }
 
 /*
- * Louvain (Blondel et al. 2008), modularity with resolution 1.  Nodes
- * are visited in index order; a node moves only for a strictly better
- * gain, to the first best community in its (sorted) neighbour order; so
- * the result depends on the input only.  comm[i] receives community ids
+ * Louvain (Blondel et al. 2008), modularity with resolution 1, computed
+ * per connected component: each component is partitioned as if it were
+ * alone, so that cells far away (or the size of the plant) do not change
+ * a cell; this also keeps modularity's resolution limit from merging
+ * small cells joined by one light link in a large plant.  Nodes are
+ * visited in index order; a node moves only for a strictly better gain,
+ * to the first best community in its (sorted) neighbour order; so the
+ * result depends on the input only.  comm[i] receives community ids
  * numbered by their lowest node.  g is consumed.
  */
 static int
@@ -904,15 +908,26 @@ louvain(struct lg *g, uint32_t *comm)
 {
 	size_t n0 = g->n, i, j, level;
 	uint32_t *map = xcalloc(n0, sizeof(*map));
+	uint32_t *cmp = xcalloc(n0, sizeof(*cmp));  /* node -> component */
+	uint32_t *ncmp = xcalloc(n0, sizeof(*ncmp));
+	double *m2c = xcalloc(n0, sizeof(*m2c));    /* component weight */
 	uint32_t *c = NULL, *ren = NULL, *touched = NULL;
 	double *k = NULL, *tot = NULL, *nw = NULL;
 	struct ltrip *t = NULL;
 	int rc = -1;
 
-	if (map == NULL)
+	if (map == NULL || cmp == NULL || ncmp == NULL || m2c == NULL)
 		goto out;
 	for (i = 0; i < n0; i++)
-		map[i] = (uint32_t)i;
+		map[i] = cmp[i] = (uint32_t)i;
+	for (i = 0; i < n0; i++)
+		for (j = g->off[i]; j < g->off[i + 1]; j++)
+			uf_union(cmp, (uint32_t)i, g->nb[j]);
+	for (i = 0; i < n0; i++) {
+		cmp[i] = uf_find(cmp, (uint32_t)i);
+		for (j = g->off[i]; j < g->off[i + 1]; j++)
+			m2c[cmp[i]] += g->w[j];
+	}
 	for (level = 0; level < LV_MAX_LEVELS && g->n > 0; level++) {
 		size_t n = g->n, pass, nc;
 		double m2 = 0;
@@ -961,6 +976,8 @@ louvain(struct lg *g, uint32_t *comm)
 						touched[nt++] = cj;
 					nw[cj] += g->w[j];
 				}
+				/* a node's component weight is > 0: k[i] */
+				m2 = m2c[cmp[i]];
 				tot[ci] -= k[i];
 				best = ci;
 				bestgain = nw[ci] - tot[ci] * k[i] / m2;
@@ -1000,6 +1017,10 @@ louvain(struct lg *g, uint32_t *comm)
 			map[i] = ren[c[map[i]]];
 		if (nc == n)
 			break;
+		/* a community lies inside one component */
+		for (i = 0; i < n; i++)
+			ncmp[ren[c[i]]] = cmp[i];
+		memcpy(cmp, ncmp, nc * sizeof(*cmp));
 		/* aggregate */
 		{
 			size_t ne = g->off[n], q = 0;
@@ -1045,6 +1066,9 @@ louvain(struct lg *g, uint32_t *comm)
 out:
 	lg_free(g);
 	free(map);
+	free(cmp);
+	free(ncmp);
+	free(m2c);
 	free(c);
 	free(ren);
 	free(touched);
@@ -1055,7 +1079,7 @@ out:
 	return rc;
 }
 
-/* ---- groups --------------------------------------------------------------- */
+/* ---- groups -------------------------------------------------------------- */
 
 static uint32_t
 new_group(struct zc *c, int kind)
@@ -1717,7 +1741,7 @@ out:
 	return rc;
 }
 
-/* ---- zones: members, roles, levels, conduits ------------------------------ */
+/* ---- zones: members, roles, levels, conduits ----------------------------- */
 
 struct crec {
 	uint32_t from, to;

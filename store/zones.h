@@ -80,7 +80,7 @@ struct zone {
 	char vlans[64];		     /* comma-separated VLAN ids, "" none */
 	size_t *members;	     /* asset indices, ascending */
 	size_t n_members;
-	size_t n_hosts;		     /* members after joining dual-stack twins */
+	size_t n_hosts;		     /* hosts: dual-stack twins are one */
 	uint64_t flows_inside;	     /* flows between two members */
 };
 

@@ -149,7 +149,8 @@ zones_save(struct store *st, const struct zones_result *r,
 		memset(&tm, 0, sizeof(tm));
 	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)((made_at_us % 1000000 + 1000000) % 1000000));
+	    tm.tm_min, tm.tm_sec,
+	    (int)((made_at_us % 1000000 + 1000000) % 1000000));
 	snprintf(dig, sizeof(dig), "%016" PRIx64, r->digest);
 	zid = calloc(r->n_zones ? r->n_zones : 1, sizeof(*zid));
 	if (zid == NULL) {

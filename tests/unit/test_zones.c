@@ -15,8 +15,8 @@
 
 #include "../../store/zones.h"
 
-#define MAXA 64
-#define MAXF 64
+#define MAXA 256
+#define MAXF 256
 #define MAXO 4
 
 static struct st_asset A[MAXA];
@@ -126,8 +126,9 @@ dump(void)
 	size_t i, j;
 
 	for (i = 0; i < R.n_zones; i++) {
-		fprintf(stderr, "zone %zu: %s [sl %d/%d]\n  ", i, R.zones[i].name,
-		    R.zones[i].suggested_sl_t, R.zones[i].policy_sl_t);
+		fprintf(stderr, "zone %zu: %s [sl %d/%d]\n  ", i,
+		    R.zones[i].name, R.zones[i].suggested_sl_t,
+		    R.zones[i].policy_sl_t);
 		for (j = 0; j < R.zones[i].n_members; j++)
 			fprintf(stderr, " %s(%s)", A[R.zones[i].members[j]].ip,
 			    zones_why_text(R.asset_why[R.zones[i].members[j]]));
@@ -541,6 +542,45 @@ START_TEST(louvain_splits_weak_link)
 }
 END_TEST
 
+/*
+ * The same two stars inside a plant of forty other cells: modularity over
+ * the whole graph would merge them (its resolution limit); partitioning
+ * each connected part on its own keeps the answer local.
+ */
+START_TEST(louvain_is_local)
+{
+	char ip[48], ctl[48];
+	size_t i, k;
+
+	reset();
+	asset("10.5.0.1", 0, NULL, "plc", 1);
+	asset("10.5.0.11", 0, NULL, "plc", 1);
+	for (i = 0; i < 3; i++) {
+		snprintf(ip, sizeof(ip), "10.5.0.%zu", 2 + i);
+		asset(ip, 0, NULL, "io-adapter", 1);
+		op(flow("10.5.0.1", ip, "modbus", 1000), "read", 500);
+		snprintf(ip, sizeof(ip), "10.5.0.%zu", 12 + i);
+		asset(ip, 0, NULL, "io-adapter", 1);
+		op(flow("10.5.0.11", ip, "modbus", 1000), "read", 500);
+	}
+	op(flow("10.5.0.1", "10.5.0.11", "modbus", 10), "read", 4);
+	for (i = 0; i < 40; i++) {
+		snprintf(ctl, sizeof(ctl), "10.6.%zu.1", i);
+		asset(ctl, 0, NULL, "plc", 1);
+		for (k = 0; k < 3; k++) {
+			snprintf(ip, sizeof(ip), "10.6.%zu.%zu", i, 2 + k);
+			asset(ip, 0, NULL, "io-adapter", 1);
+			op(flow(ctl, ip, "modbus", 1000), "read", 500);
+		}
+	}
+	propose();
+	ck_assert_uint_eq(R.n_zones, 42);
+	ck_assert_str_eq(members(0), "10.5.0.1 10.5.0.2 10.5.0.3 10.5.0.4");
+	ck_assert_str_eq(members(1),
+	    "10.5.0.11 10.5.0.12 10.5.0.13 10.5.0.14");
+}
+END_TEST
+
 /* One host, two addresses (one MAC): one zone.  A broadcast request is
  * not an edge. */
 START_TEST(dual_stack_and_broadcast)
@@ -797,6 +837,7 @@ zones_suite(void)
 	tcase_add_test(tc, routed_zones);
 	tcase_add_test(tc, subnets_that_lie);
 	tcase_add_test(tc, louvain_splits_weak_link);
+	tcase_add_test(tc, louvain_is_local);
 	tcase_add_test(tc, dual_stack_and_broadcast);
 	tcase_add_test(tc, dmz_and_policy_sl_t);
 	tcase_add_test(tc, insecure_inside);
