@@ -38,6 +38,11 @@
 #define LV_MAX_PASSES 64
 #define LV_MAX_LEVELS 32
 #define LV_EPS 1e-12
+/* A host that opens industrial flows to more peers is no cell's panel. */
+#define LOCAL_MAX_PEERS 64
+/* Subnet evidence from panels alone (no cell of two hosts to compare
+ * with): at least this many of their flows. */
+#define SUBNET_MIN_PANEL_FLOWS 4
 /* Unknown-role hosts are placed through at most this many hops. */
 #define PLACE_MAX_ROUNDS 8
 
@@ -1241,47 +1246,73 @@ index_cell_subnets(struct zc *c)
 	return 0;
 }
 
+static int
+cell_has_subnet(const struct zc *c, uint32_t cell, uint32_t subnet)
+{
+	struct pair2 key;
+
+	key.x = cell;
+	key.y = subnet;
+	return bsearch(&key, c->cellsub, c->n_cellsub, sizeof(key),
+		   pair2_cmp) != NULL;
+}
+
 /*
- * The cell a host would join as a local client: every industrial flow it
- * opens goes to anchors of one cell.  guard: the host must also share a
- * subnet with one of that cell's anchors.  Returns the group or NONE.
+ * The cell a host would join as a local client (its panel), or NONE.
+ * Without subnet evidence: every industrial flow it opens goes to anchors
+ * of one cell, and it is no SCADA server or engineering workstation
+ * (they serve the whole plant even when a capture shows them on one
+ * cell).  With subnet evidence (guard): the cell that has an anchor in
+ * the host's own subnet receives at least two thirds of those flows,
+ * whatever the host's kind.  A level 3-5 host (a historian) counts all
+ * its flows, not only the industrial ones it opens.
  */
 static uint32_t
 local_cell(const struct zc *c, uint32_t hi, int guard)
 {
 	const struct zh *h = &c->h[hi];
-	uint32_t cell = NONE;
-	struct pair2 key;
-	size_t j;
+	uint32_t cell = NONE, sub = host_subnet(c, hi);
+	size_t j, q, total = 0, best = 0;
 
-	/* SCADA servers and engineering workstations serve the whole
-	 * plant even when the capture shows them on one cell only. */
-	if (h->anchor || h->ot_out == 0 || h->kcat == K_SCADA ||
-	    h->kcat == K_EWS)
+	if (h->anchor || h->ot_out == 0 || h->ot_out > LOCAL_MAX_PEERS ||
+	    (!guard && (h->kcat == K_SCADA || h->kcat == K_EWS)))
 		return NONE;
 	for (j = c->off[hi]; j < c->off[hi + 1]; j++) {
 		const struct zh *p = &c->h[c->adj[j].n];
 
-		/* A level 3-5 host (a historian) joins a cell only when the
-		 * cell is all it talks to; other hosts are judged by the
-		 * industrial flows they open. */
 		if (!(c->adj[j].fl & HA_OT_OUT) && h->level < 3)
 			continue;
-		if (!p->anchor)
-			return NONE;
-		if (cell == NONE)
+		total++;
+		if (!guard) {
+			if (!p->anchor ||
+			    (cell != NONE && cell != p->group))
+				return NONE;
 			cell = p->group;
-		else if (cell != p->group)
-			return NONE;
+			continue;
+		}
+		/* guard: count the flows into each candidate cell (peers
+		 * are few: at most LOCAL_MAX_PEERS) */
+		if (p->anchor && p->group != cell &&
+		    cell_has_subnet(c, p->group, sub)) {
+			size_t n = 0;
+
+			for (q = c->off[hi]; q < c->off[hi + 1]; q++) {
+				const struct zh *o = &c->h[c->adj[q].n];
+
+				if ((c->adj[q].fl & HA_OT_OUT ||
+					h->level >= 3) &&
+				    o->anchor && o->group == p->group)
+					n++;
+			}
+			if (n > best) {
+				best = n;
+				cell = p->group;
+			}
+		}
 	}
 	if (!guard || cell == NONE)
 		return cell;
-	key.x = cell;
-	key.y = host_subnet(c, hi);
-	return bsearch(&key, c->cellsub, c->n_cellsub, sizeof(key),
-		   pair2_cmp) != NULL
-	    ? cell
-	    : NONE;
+	return best * 3 >= total * 2 ? cell : NONE;
 }
 
 /*
@@ -1327,6 +1358,33 @@ subnet_agreement(struct zc *c)
 	c->rec = same_g > 0 ? both / same_g : 0;
 	c->informative = same_g > 0 && same_s > 0 &&
 	    c->prec >= SUBNET_MIN_AGREEMENT && c->rec >= SUBNET_MIN_AGREEMENT;
+	if (same_g == 0) {
+		/* No cell of two hosts (controllers that never talk to each
+		 * other): judge subnets by the panels instead, the clients
+		 * with few industrial peers.  Their flows should stay in
+		 * their subnet if subnets mean cells. */
+		size_t flows = 0, inside = 0, j;
+
+		for (i = 0; i < c->nh; i++) {
+			const struct zh *h = &c->h[i];
+
+			if (h->anchor || h->ot_out == 0 ||
+			    h->ot_out > LOCAL_MAX_PEERS)
+				continue;
+			for (j = c->off[i]; j < c->off[i + 1]; j++) {
+				if (!(c->adj[j].fl & HA_OT_OUT) ||
+				    !c->h[c->adj[j].n].anchor)
+					continue;
+				flows++;
+				if (host_subnet(c, c->adj[j].n) ==
+				    host_subnet(c, (uint32_t)i))
+					inside++;
+			}
+		}
+		c->prec = c->rec = flows > 0 ? (double)inside / flows : 0;
+		c->informative = flows >= SUBNET_MIN_PANEL_FLOWS &&
+		    c->prec >= SUBNET_MIN_AGREEMENT;
+	}
 	rc = 0;
 out:
 	free(tent);
