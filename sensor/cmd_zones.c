@@ -200,10 +200,13 @@ out_json(FILE *f, const struct zones_result *r, const struct st_asset *as,
 	    "],\n\"summary\":{\"assets\":%zu,\"flows\":%zu,"
 	    "\"flows_used\":%zu,\"flows_crossing\":%zu,"
 	    "\"flows_not_unicast\":%zu,\"subnets_used\":%s,"
+	    "\"subnet_evidence\":%s,"
 	    "\"subnet_precision\":%.3f,\"subnet_recall\":%.3f,"
 	    "\"digest\":\"%016" PRIx64 "\",\"algorithm\":",
 	    na, nf, r->flows_used, r->flows_crossing, r->flows_not_unicast,
-	    r->subnets_used ? "true" : "false", r->subnet_precision,
+	    r->subnets_used ? "true" : "false",
+	    r->subnets_by_panels ? "\"panels\"" : "\"cells\"",
+	    r->subnet_precision,
 	    r->subnet_recall, r->digest);
 	json_str(f, ZONES_ALGORITHM);
 	fputs("}}\n", f);

@@ -385,6 +385,7 @@ struct zc {
 	struct pair2 *cellsub;	/* (cell group, subnet) of each anchor */
 	size_t n_cellsub;
 	int informative;
+	int by_panels;		/* subnets judged by panels alone */
 	double prec, rec;
 };
 
@@ -1382,6 +1383,7 @@ subnet_agreement(struct zc *c)
 			}
 		}
 		c->prec = c->rec = flows > 0 ? (double)inside / flows : 0;
+		c->by_panels = 1;
 		c->informative = flows >= SUBNET_MIN_PANEL_FLOWS &&
 		    c->prec >= SUBNET_MIN_AGREEMENT;
 	}
@@ -2171,7 +2173,14 @@ write_reason(const struct zc *c, const struct zones_result *r,
 		    sep);
 		sep = "; ";
 	}
-	if (c->informative &&
+	if (c->informative && c->by_panels &&
+	    (cnt[ZW_SUBNET_MERGE] || cnt[ZW_BAND_SUBNET] || cnt[ZW_SUBNET] ||
+		cnt[ZW_LOCAL_CLIENT]))
+		app(s, len,
+		    "%ssubnets used as evidence: %.0f%% of the panels' "
+		    "industrial flows stay in their subnet",
+		    sep, 100 * r->subnet_precision);
+	else if (c->informative &&
 	    (cnt[ZW_SUBNET_MERGE] || cnt[ZW_BAND_SUBNET] || cnt[ZW_SUBNET]))
 		app(s, len,
 		    "%ssubnets used as evidence: they agree with the traffic "
@@ -2809,6 +2818,7 @@ zones_propose(const struct st_asset *as, size_t na,
 	if (make_cells(&c) != 0 || subnet_agreement(&c) != 0)
 		goto out;
 	r->subnets_used = c.informative;
+	r->subnets_by_panels = c.by_panels;
 	r->subnet_precision = c.prec;
 	r->subnet_recall = c.rec;
 	if (c.informative && merge_by_subnet(&c) != 0)

@@ -110,6 +110,7 @@ struct zones_result {
 	/* Subnet evidence: pairwise agreement between subnets (VLAN and
 	 * IPv4 /24 or IPv6 /64) and the traffic-derived cells. */
 	int subnets_used;
+	int subnets_by_panels;	/* judged by panels: no cell of two hosts */
 	double subnet_precision, subnet_recall;
 	size_t flows_used;	 /* unicast flows between two assets */
 	size_t flows_crossing;	 /* of which between two zones */

@@ -512,6 +512,60 @@ START_TEST(subnets_that_lie)
 }
 END_TEST
 
+/*
+ * Controllers that never talk to each other, polled by panels of their
+ * own subnet (one of them a SCADA-like poller that also reads one PLC of
+ * the next subnet): no cell of two hosts to judge subnets by, so the
+ * panels do; then each subnet is a cell with its panels.
+ */
+START_TEST(panels_vouch_for_subnets)
+{
+	static const char *const cell[2] = {"10.40.1.", "10.40.2."};
+	char ip[48], plc[48];
+	size_t i, k;
+
+	reset();
+	for (i = 0; i < 2; i++) {
+		for (k = 1; k <= 3; k++) {
+			snprintf(ip, sizeof(ip), "%s%zu", cell[i], k);
+			asset(ip, 0, NULL, "plc", 1);
+		}
+		snprintf(ip, sizeof(ip), "%s21", cell[i]);
+		asset(ip, 0, NULL, "hmi", 2);
+		for (k = 1; k <= 2; k++) {
+			snprintf(plc, sizeof(plc), "%s%zu", cell[i], k);
+			op(flow(ip, plc, "modbus", 100), "read", 40);
+		}
+		snprintf(ip, sizeof(ip), "%s23", cell[i]);
+		asset(ip, 0, NULL, "scada-server", 2);
+		for (k = 1; k <= 3; k++) {
+			snprintf(plc, sizeof(plc), "%s%zu", cell[i], k);
+			op(flow(ip, plc, "modbus", 100), "read", 40);
+		}
+		snprintf(plc, sizeof(plc), "%s1", cell[1 - i]);
+		op(flow(ip, plc, "modbus", 100), "read", 40);
+	}
+	propose();
+	ck_assert_int_eq(R.subnets_used, 1);
+	ck_assert_int_eq(R.subnets_by_panels, 1);
+	ck_assert_ptr_nonnull(strstr(R.zones[0].reason,
+	    "subnets used as evidence: 83% of the panels' industrial flows "
+	    "stay in their subnet"));
+	/* 12 panel flows, 10 inside their subnet */
+	ck_assert(R.subnet_precision > 0.83 && R.subnet_precision < 0.84);
+	ck_assert_uint_eq(R.n_zones, 2);
+	ck_assert_str_eq(members(0),
+	    "10.40.1.1 10.40.1.2 10.40.1.3 10.40.1.21 10.40.1.23");
+	ck_assert_str_eq(members(1),
+	    "10.40.2.1 10.40.2.2 10.40.2.3 10.40.2.21 10.40.2.23");
+	ck_assert_int_eq(why_of("10.40.1.2"), ZW_SUBNET_MERGE);
+	ck_assert_int_eq(why_of("10.40.1.23"), ZW_LOCAL_CLIENT);
+	ck_assert_str_eq(R.zones[0].name,
+	    "L1 cell 10.40.1.0/24 (Modbus, 3 PLCs, 1 HMI, 1 SCADA)");
+	ck_assert_uint_eq(R.n_conduits, 2);
+}
+END_TEST
+
 /* Two Modbus stars joined by one light PLC-to-PLC link stay two cells
  * (Louvain), where connected components would merge them. */
 START_TEST(louvain_splits_weak_link)
@@ -836,6 +890,7 @@ zones_suite(void)
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, routed_zones);
 	tcase_add_test(tc, subnets_that_lie);
+	tcase_add_test(tc, panels_vouch_for_subnets);
 	tcase_add_test(tc, louvain_splits_weak_link);
 	tcase_add_test(tc, louvain_is_local);
 	tcase_add_test(tc, dual_stack_and_broadcast);
