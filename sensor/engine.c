@@ -60,6 +60,9 @@ struct conn {
 	uint8_t ndpi_pkts;
 	uint8_t srv_group; /* server address is not an asset (group) */
 	uint8_t cli_group; /* client address is not an asset */
+	uint8_t had_payload; /* some packet carried payload */
+	uint8_t mac_held;    /* bit (1 << dir): mac[dir] waits for push */
+	uint8_t mac[2][6];   /* source MAC of each direction */
 	uint16_t label;	  /* graph protocol id, 0 none yet */
 	const struct dissector *dis;
 	void *dstate;
@@ -128,6 +131,15 @@ side_vlan(const struct conn *c, int side)
 	return c->vlan[!d];
 }
 
+/* A connection that never carried payload (a scan, a SYN flood, the
+ * RSTs or SYN-ACKs it draws) is noise: it may use only part of the
+ * graph's tables, so the plant's real traffic always finds room. */
+static int
+conn_noise(const struct conn *c)
+{
+	return !c->had_payload;
+}
+
 /* The asset of a side, created on first use; NULL for a group address
  * or when the asset cap is reached. */
 static struct g_asset *
@@ -140,9 +152,20 @@ conn_asset(struct engine *e, struct conn *c, int side)
 	 * device whose reply is being handled. */
 	if (side == OBS_SIDE_SERVER && c->srv_group && e->cur == c)
 		return e->responder;
-	if (*a == NULL && !group)
-		*a = graph_asset(e->g, side_vlan(c, side),
-		    side == OBS_SIDE_CLIENT ? c->cli : c->srv);
+	if (*a == NULL && !group) {
+		const uint8_t *ip = side == OBS_SIDE_CLIENT ? c->cli : c->srv;
+
+		*a = conn_noise(c) ? graph_asset_noise(e->g,
+					 side_vlan(c, side), ip)
+				   : graph_asset(e->g, side_vlan(c, side), ip);
+		/* the MAC it sent from, held until it had an asset */
+		if (*a != NULL) {
+			int d = side == OBS_SIDE_CLIENT ? DIS_C2S : DIS_S2C;
+
+			if (c->mac_held & (1u << d))
+				graph_asset_mac(e->g, *a, c->mac[d]);
+		}
+	}
 	return *a;
 }
 
@@ -169,9 +192,10 @@ static struct g_edge *
 conn_edge(struct engine *e, struct conn *c)
 {
 	if (c->edge == NULL && c->label != 0) {
-		c->edge = graph_edge(e->g, side_vlan(c, OBS_SIDE_CLIENT),
-		    c->cli, side_vlan(c, OBS_SIDE_SERVER), c->srv, c->l4,
-		    c->sport, c->label);
+		c->edge = (conn_noise(c) ? graph_edge_noise : graph_edge)(e->g,
+		    side_vlan(c, OBS_SIDE_CLIENT), c->cli,
+		    side_vlan(c, OBS_SIDE_SERVER), c->srv, c->l4, c->sport,
+		    c->label);
 		if (c->edge != NULL && !c->counted) {
 			graph_edge_conn(c->edge);
 			c->counted = 1;
@@ -1114,14 +1138,19 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		c->last_us = ts_us;
 	c->d_pkts++;
 	c->d_bytes += wirelen;
-	if (!c->td[dir].mac_done && p.has_mac) {
-		struct g_asset *src = conn_asset(e, c,
-		    dir == DIS_C2S ? OBS_SIDE_CLIENT : OBS_SIDE_SERVER);
+	if (!c->td[dir].mac_done && (p.has_mac & PKT_MAC_SRC)) {
+		struct g_asset *src = dir == DIS_C2S ? c->ga : c->gb;
 
 		c->td[dir].mac_done = 1;
-		if (src != NULL && !(p.src_mac[0] & 1))
-			graph_asset_mac(e->g, src, p.src_mac);
+		if (!(p.src_mac[0] & 1)) {
+			memcpy(c->mac[dir], p.src_mac, 6);
+			c->mac_held |= (uint8_t)(1u << dir);
+			if (src != NULL)
+				graph_asset_mac(e->g, src, p.src_mac);
+		}
 	}
+	if (p.payload_len > 0)
+		c->had_payload = 1;
 	if (p.l4 == 6 && (p.tcp_flags & (TH_RST | TH_FIN))) {
 		if (p.tcp_flags & TH_RST)
 			c->closed = 1;

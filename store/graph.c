@@ -134,8 +134,24 @@ chunk_for(void **chunks, uint32_t i, size_t elem)
 	return chunks[c];
 }
 
+static struct g_asset *asset_get(struct graph *, uint16_t,
+    const uint8_t *, uint32_t);
+
 struct g_asset *
 graph_asset(struct graph *g, uint16_t vlan, const uint8_t ip[16])
+{
+	return asset_get(g, vlan, ip, g->lim.max_assets);
+}
+
+struct g_asset *
+graph_asset_noise(struct graph *g, uint16_t vlan, const uint8_t ip[16])
+{
+	return asset_get(g, vlan, ip, g->lim.max_assets / GRAPH_NOISE_SHARE);
+}
+
+/* Find, or create while fewer than limit assets exist. */
+static struct g_asset *
+asset_get(struct graph *g, uint16_t vlan, const uint8_t *ip, uint32_t limit)
 {
 	uint32_t h, i;
 	struct g_asset *a;
@@ -146,7 +162,7 @@ graph_asset(struct graph *g, uint16_t vlan, const uint8_t ip[16])
 		if (a->vlan == vlan && memcmp(a->ip, ip, 16) == 0)
 			return a;
 	}
-	if (g->n_assets >= g->lim.max_assets ||
+	if (g->n_assets >= limit ||
 	    chunk_for((void **)g->achunks, g->n_assets, sizeof(*a)) == NULL) {
 		g->assets_capped++;
 		return NULL;
@@ -298,10 +314,31 @@ edge_find(const struct graph *g, uint32_t h, uint16_t cvlan,
 	return NULL;
 }
 
+static struct g_edge *edge_get(struct graph *, uint16_t, const uint8_t *,
+    uint16_t, const uint8_t *, uint8_t, uint16_t, uint16_t, uint32_t);
+
 struct g_edge *
 graph_edge(struct graph *g, uint16_t cvlan, const uint8_t client[16],
     uint16_t vlan, const uint8_t server[16], uint8_t l4,
     uint16_t server_port, uint16_t proto_id)
+{
+	return edge_get(g, cvlan, client, vlan, server, l4, server_port,
+	    proto_id, g->lim.max_edges);
+}
+
+struct g_edge *
+graph_edge_noise(struct graph *g, uint16_t cvlan, const uint8_t client[16],
+    uint16_t vlan, const uint8_t server[16], uint8_t l4,
+    uint16_t server_port, uint16_t proto_id)
+{
+	return edge_get(g, cvlan, client, vlan, server, l4, server_port,
+	    proto_id, g->lim.max_edges / GRAPH_NOISE_SHARE);
+}
+
+static struct g_edge *
+edge_get(struct graph *g, uint16_t cvlan, const uint8_t *client,
+    uint16_t vlan, const uint8_t *server, uint8_t l4, uint16_t server_port,
+    uint16_t proto_id, uint32_t limit)
 {
 	uint32_t h;
 	struct g_edge *e;
@@ -312,7 +349,7 @@ graph_edge(struct graph *g, uint16_t cvlan, const uint8_t client[16],
 	    proto_id);
 	if (e != NULL)
 		return e;
-	if (g->n_edges >= g->lim.max_edges ||
+	if (g->n_edges >= limit ||
 	    chunk_for((void **)g->echunks, g->n_edges, sizeof(*e)) == NULL) {
 		g->edges_capped++;
 		return NULL;

@@ -55,6 +55,15 @@ void graph_stats(const struct graph *, struct graph_stats *);
  */
 struct g_asset *graph_asset(struct graph *, uint16_t vlan,
     const uint8_t ip[16]);
+/*
+ * The same for low-value traffic (a connection that never carried
+ * payload: scans, SYN floods and the answers they draw).  Such records may fill only
+ * GRAPH_NOISE_SHARE of a table, so a flood can never starve the real
+ * plant of room; refusals are counted like cap hits.
+ */
+#define GRAPH_NOISE_SHARE 2 /* 1/2 of each table */
+struct g_asset *graph_asset_noise(struct graph *, uint16_t vlan,
+    const uint8_t ip[16]);
 void graph_asset_traffic(struct g_asset *, uint64_t ts_us, uint64_t pkts,
     uint64_t bytes);
 void graph_asset_mac(struct graph *, struct g_asset *, const uint8_t mac[6]);
@@ -71,6 +80,9 @@ const char *graph_proto_name(const struct graph *, uint16_t id);
 /* An edge is keyed by both ends' VLANs: a SPAN may tag one direction of
  * routed traffic and not the other. */
 struct g_edge *graph_edge(struct graph *, uint16_t client_vlan,
+    const uint8_t client[16], uint16_t server_vlan, const uint8_t server[16],
+    uint8_t l4, uint16_t server_port, uint16_t proto_id);
+struct g_edge *graph_edge_noise(struct graph *, uint16_t client_vlan,
     const uint8_t client[16], uint16_t server_vlan, const uint8_t server[16],
     uint8_t l4, uint16_t server_port, uint16_t proto_id);
 /* Change an edge's VLANs (the server's first frame told its VLAN); if an
