@@ -275,29 +275,45 @@ sink_anomaly(void *arg, const struct obs_anomaly *an)
 
 /* ---- connection table --------------------------------------------------- */
 
+/* 64-bit mixer (the MurmurHash3 finaliser): every input bit reaches
+ * every output bit, so sequential scan addresses spread evenly. */
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v)); /* no alignment assumed */
+	return v;
+}
+
+/* One endpoint: its address (two words) and port. */
+static inline uint64_t
+ep_hash(const uint8_t *ip, uint16_t port)
+{
+	return mix64(load64(ip) * 0x9e3779b97f4a7c15ull ^ load64(ip + 8) ^
+	    ((uint64_t)port << 48));
+}
+
 static uint32_t
 conn_hash(uint8_t l4, const uint8_t *a, uint16_t ap, const uint8_t *b,
     uint16_t bp)
 {
-	/* Symmetric: both directions hash alike.  Mixing the two endpoint
-	 * hashes with + keeps it order-free; the final avalanche spreads a
-	 * scan's sequential addresses over the table. */
-	uint32_t ha = 2166136261u, hb = 2166136261u, h;
-	int i;
+	/* Symmetric: both directions hash alike, since the sum of the two
+	 * endpoint hashes does not depend on their order. */
+	uint64_t h = mix64(ep_hash(a, ap) + ep_hash(b, bp) + l4);
 
-	for (i = 0; i < 16; i++) {
-		ha = (ha ^ a[i]) * 16777619u;
-		hb = (hb ^ b[i]) * 16777619u;
-	}
-	ha = (ha ^ ap) * 16777619u;
-	hb = (hb ^ bp) * 16777619u;
-	h = ha + hb + l4;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static inline struct conn *
@@ -983,42 +999,27 @@ tcp_segment(struct engine *e, struct conn *c, int dir, const struct pkt *p)
 static int
 is_duplicate(struct engine *e, const struct pkt *p)
 {
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *b;
+	uint64_t h, w = 0;
 	uint32_t i, n;
-	uint8_t f[20];
 
-#define MIX(byte) (h = (h ^ (byte)) * 1099511628211ull)
-	for (i = 0; i < 16; i++) {
-		MIX(p->src_ip[i]);
-		MIX(p->dst_ip[i]);
-	}
-	f[0] = p->l4;
-	f[1] = (uint8_t)(p->src_port >> 8);
-	f[2] = (uint8_t)p->src_port;
-	f[3] = (uint8_t)(p->dst_port >> 8);
-	f[4] = (uint8_t)p->dst_port;
-	for (i = 0; i < 4; i++) {
-		f[5 + i] = (uint8_t)(p->seq >> (8 * i));
-		f[9 + i] = (uint8_t)(p->ack >> (8 * i));
-		f[13 + i] = (uint8_t)(p->ip_len >> (8 * i));
-	}
-	f[17] = p->tcp_flags;
-	f[18] = (uint8_t)(p->payload_len >> 8);
-	f[19] = (uint8_t)p->payload_len;
-	for (i = 0; i < sizeof(f); i++)
-		MIX(f[i]);
-	if (p->ipver == 4 && p->l3 != NULL && p->l3_len >= 6) {
+	h = ep_hash(p->src_ip, p->src_port) * 3 +
+	    ep_hash(p->dst_ip, p->dst_port);
+	h ^= mix64((uint64_t)p->seq << 32 | p->ack);
+	h ^= mix64((uint64_t)p->ip_len << 40 | (uint64_t)p->payload_len << 16 |
+	    (uint64_t)p->tcp_flags << 8 | p->l4);
+	if (p->ipver == 4 && p->l3 != NULL && p->l3_len >= 6)
 		/* the IPv4 identification tells two sends of equal bytes
 		 * apart (duplicate ACKs); a mirrored copy keeps it */
-		MIX(p->l3[4]);
-		MIX(p->l3[5]);
+		h ^= (uint64_t)p->l3[4] << 56 | (uint64_t)p->l3[5] << 48;
+	n = p->payload_len;
+	if (n >= 16) {
+		h = mix64(h ^ load64(p->payload));
+		h = mix64(h ^ load64(p->payload + 8));
+	} else {
+		for (i = 0; i < n; i++)
+			w = w << 8 | p->payload[i];
+		h = mix64(h ^ w);
 	}
-	b = p->payload;
-	n = p->payload_len < 32 ? p->payload_len : 32;
-	for (i = 0; i < n; i++)
-		MIX(b[i]);
-#undef MIX
 	i = (uint32_t)(h ^ (h >> 32)) & (ENGINE_DEDUP_SLOTS - 1);
 	if (e->dedup[i].sig == h && p->ts_us >= e->dedup[i].ts &&
 	    p->ts_us - e->dedup[i].ts <= ENGINE_DEDUP_US)
