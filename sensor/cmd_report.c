@@ -32,13 +32,14 @@
 
 #include <sqlite3.h>
 
+#include "../store/zones.h"
 #include "cmd.h"
 #include "policy.h"
 
 extern char **environ;
 
 #define REPORT_SVG_MAX (8u << 20)  /* a larger diagram is left out */
-#define REPORT_DOT_SECONDS 30	   /* dot gets this long */
+#define REPORT_DOT_SECONDS 30	   /* a drawing child gets this long */
 
 /* ---- escaping ------------------------------------------------------------- */
 
@@ -260,14 +261,15 @@ write_dot(FILE *f, const struct policy_run *r)
 }
 
 /*
- * Run dot -Tsvg on the DOT text in dotpath; the SVG (from "<svg") into a
- * malloc'd buffer.  NULL with why filled when dot is missing, fails, is
- * too slow, or the result is too large.
+ * Run a program that writes SVG (dot, or otzone itself for the zone
+ * proposal); the SVG (from "<svg") into a malloc'd buffer.  path: run as
+ * is, or looked up in PATH when search is set.  NULL with why filled when
+ * the program is missing, fails, is too slow, or writes too much.
  */
 static char *
-run_dot(const char *dotpath, char *why, size_t whylen)
+run_svg(const char *path, int search, char *const argv[], char *why,
+    size_t whylen)
 {
-	char *argv[] = {"dot", "-Tsvg", (char *)dotpath, NULL};
 	posix_spawn_file_actions_t fa;
 	int pfd[2] = {-1, -1}, st = 0, spawned = 0;
 	pid_t pid = -1;
@@ -275,6 +277,7 @@ run_dot(const char *dotpath, char *why, size_t whylen)
 	size_t len = 0, cap = 0;
 	time_t deadline = time(NULL) + REPORT_DOT_SECONDS;
 
+	why[0] = '\0';
 	if (pipe(pfd) != 0) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		return NULL;
@@ -286,10 +289,13 @@ run_dot(const char *dotpath, char *why, size_t whylen)
 	    O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
 	    O_WRONLY, 0);
-	if (posix_spawnp(&pid, "dot", &fa, NULL, argv, environ) == 0)
+	if ((search ? posix_spawnp(&pid, path, &fa, NULL, argv, environ)
+		    : posix_spawn(&pid, path, &fa, NULL, argv, environ)) == 0)
 		spawned = 1;
+	else if (search)
+		snprintf(why, whylen, "Graphviz '%s' is not installed", path);
 	else
-		snprintf(why, whylen, "Graphviz 'dot' is not installed");
+		snprintf(why, whylen, "cannot run %s", path);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	while (spawned) {
@@ -298,8 +304,8 @@ run_dot(const char *dotpath, char *why, size_t whylen)
 		ssize_t n;
 
 		if (left <= 0) {
-			snprintf(why, whylen, "dot took longer than %d s",
-			    REPORT_DOT_SECONDS);
+			snprintf(why, whylen, "%s took longer than %d s",
+			    argv[0], REPORT_DOT_SECONDS);
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -341,13 +347,13 @@ run_dot(const char *dotpath, char *why, size_t whylen)
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
 		if (why[0] == '\0' && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
-			snprintf(why, whylen, "dot failed (status %d)",
-			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			snprintf(why, whylen, "%s failed (status %d)",
+			    argv[0], WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 	if (why[0] != '\0' || buf == NULL ||
 	    (svg = strstr(buf, "<svg")) == NULL) {
 		if (why[0] == '\0')
-			snprintf(why, whylen, "dot wrote no SVG");
+			snprintf(why, whylen, "%s wrote no SVG", argv[0]);
 		free(buf);
 		return NULL;
 	}
@@ -389,7 +395,11 @@ diagram(const struct policy_run *r, char *why, size_t whylen)
 		snprintf(why, whylen, "temporary file: %s", strerror(errno));
 		goto out;
 	}
-	svg = run_dot(tpath, why, whylen);
+	{
+		char *argv[] = {"dot", "-Tsvg", tpath, NULL};
+
+		svg = run_svg("dot", 1, argv, why, whylen);
+	}
 out:
 	unlink(tpath);
 	return svg;
@@ -406,7 +416,8 @@ static const char css[] =
     "h3{font-size:15px;margin:20px 0 6px;}"
     "table{border-collapse:collapse;margin:6px 0 12px;width:100%;}"
     "th,td{border:1px solid #cfd8dc;padding:3px 6px;text-align:left;"
-    "vertical-align:top;font-size:12.5px;overflow-wrap:anywhere;}th{background:#eceff1;}"
+    "vertical-align:top;font-size:12.5px;overflow-wrap:anywhere;}"
+    "th{background:#eceff1;white-space:nowrap;}"
     "td.n,th.n{text-align:right;}code,.mono{font-family:Menlo,Consolas,"
     "monospace;font-size:12px;}"
     ".meta{color:#546e7a;}.sev{display:inline-block;padding:0 6px;"
@@ -749,6 +760,99 @@ section_model(FILE *f, const struct policy_run *r, const char *policy_path,
 	fputs("</table>\n", f);
 }
 
+/*
+ * The zones otzone proposes from the same traffic (store/zones.h), set
+ * against the declared ones: a proposed zone whose members sit in several
+ * declared zones (or in none), or whose suggested SL-T is above what the
+ * policy declares for them, is worth a second look.  The drawing is the
+ * one `otzone zones --format svg` makes, run from this same binary.
+ */
+static void
+section_proposal(FILE *f, const struct policy_run *r, const char *db)
+{
+	struct zones_result zr;
+	char err[256], why[256];
+	size_t i, k;
+	char *svg;
+
+	fputs("<h3 id=\"proposal\">Cross-check: the zones otzone proposes "
+	      "from the traffic</h3>\n", f);
+	if (zones_propose(r->as, r->na, r->fs, r->nf, &zr, err,
+		sizeof(err)) != 0) {
+		fputs("<p>No proposal: ", f);
+		h(f, err);
+		fputs(".</p>\n", f);
+		zones_free(&zr);
+		return;
+	}
+	fputs("<p>Independently of the policy, otzone groups the assets by "
+	      "who talks to whom and by Purdue level (<code>otzone zones"
+	      "</code>). A proposed zone whose assets the policy spreads over "
+	      "several zones, leaves out, or declares with a lower SL-T than "
+	      "suggested is marked.</p>\n<table><tr><th>proposed zone</th>"
+	      "<th class=\"n\">assets</th><th class=\"n\">suggested SL-T"
+	      "</th><th>declared zones of its assets</th></tr>\n", f);
+	for (i = 0; i < zr.n_zones; i++) {
+		const struct zone *z = &zr.zones[i];
+		int *cnt = calloc(r->pol.n_zones + 1, sizeof(int));
+		size_t nd = 0;
+		int low = 0;
+
+		if (cnt == NULL)
+			break;
+		for (k = 0; k < z->n_members; k++) {
+			size_t m = z->members[k];
+			int d = m < r->na ? r->res.asset_zone[m] : -1;
+
+			cnt[d < 0 ? r->pol.n_zones : (size_t)d]++;
+		}
+		for (k = 0; k <= r->pol.n_zones; k++)
+			if (cnt[k]) {
+				nd++;
+				if (k < r->pol.n_zones &&
+				    r->pol.zones[k].sl_t < z->suggested_sl_t)
+					low = 1;
+			}
+		fprintf(f, "<tr class=\"%s\"><td>",
+		    nd > 1 || cnt[r->pol.n_zones] || low ? "bad" : "ok");
+		h(f, z->name);
+		fprintf(f, "</td><td class=\"n\">%zu</td><td class=\"n\">%d"
+			   "</td><td>", z->n_members, z->suggested_sl_t);
+		for (k = 0, nd = 0; k <= r->pol.n_zones; k++) {
+			if (!cnt[k])
+				continue;
+			fputs(nd++ ? "<br>" : "", f);
+			if (k == r->pol.n_zones)
+				fputs("<b>in no zone</b>", f);
+			else {
+				h(f, r->pol.zones[k].name);
+				fprintf(f, " (SL-T %d)", r->pol.zones[k].sl_t);
+			}
+			fprintf(f, ": %d", cnt[k]);
+		}
+		fputs("</td></tr>\n", f);
+		free(cnt);
+	}
+	fputs("</table>\n", f);
+	zones_free(&zr);
+	{
+		char *argv[] = {"otzone", "--db", (char *)db, "zones",
+		    "--format", "svg", NULL};
+
+		svg = run_svg("/proc/self/exe", 0, argv, why, sizeof(why));
+	}
+	if (svg != NULL) {
+		fputs("<div class=\"diagram\">", f);
+		fputs(svg, f);
+		fputs("</div>\n", f);
+		free(svg);
+	} else {
+		fputs("<p>No drawing of the proposal: ", f);
+		h(f, why);
+		fputs(".</p>\n", f);
+	}
+}
+
 static void
 section_gap(FILE *f, const struct policy_run *r)
 {
@@ -986,6 +1090,7 @@ write_report(FILE *f, const struct policy_run *r, const char *policy_path,
 	section_collection(f, r->st, &sum);
 	section_inventory(f, r);
 	section_model(f, r, policy_path, svg, why);
+	section_proposal(f, r, db);
 	section_gap(f, r);
 	rc = section_findings(f, r);
 	section_method(f);
