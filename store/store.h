@@ -61,7 +61,7 @@ struct g_asset *graph_asset(struct graph *, uint16_t vlan,
  * GRAPH_NOISE_SHARE of a table, so a flood can never starve the real
  * plant of room; refusals are counted like cap hits.
  */
-#define GRAPH_NOISE_SHARE 2 /* 1/2 of each table */
+#define GRAPH_NOISE_SHARE 8 /* 1/8 of each table */
 struct g_asset *graph_asset_noise(struct graph *, uint16_t vlan,
     const uint8_t ip[16]);
 void graph_asset_traffic(struct g_asset *, uint64_t ts_us, uint64_t pkts,

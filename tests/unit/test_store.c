@@ -158,6 +158,41 @@ START_TEST(caps_counted)
 }
 END_TEST
 
+START_TEST(noise_cannot_starve_the_plant)
+{
+	/* 16 slots: scan noise may take 16 / GRAPH_NOISE_SHARE of them,
+	 * real traffic all the rest. */
+	struct graph_limits lim = {16, 16};
+	struct graph *g = graph_new(&lim);
+	struct graph_stats st;
+	uint8_t ip[16];
+	unsigned i, noise = 0, real = 0;
+
+	memcpy(ip, ip_a, 16);
+	for (i = 0; i < 100; i++) {
+		ip[14] = (uint8_t)(i >> 8);
+		ip[15] = (uint8_t)i;
+		if (graph_asset_noise(g, 0, ip) != NULL)
+			noise++;
+	}
+	ck_assert_uint_eq(noise, 16 / GRAPH_NOISE_SHARE);
+	for (i = 0; i < 100; i++) {
+		ip[13] = 1;
+		ip[15] = (uint8_t)i;
+		if (graph_asset(g, 0, ip) != NULL)
+			real++;
+	}
+	ck_assert_uint_eq(real, 16 - 16 / GRAPH_NOISE_SHARE);
+	/* an existing asset is found whatever the call */
+	ip[13] = 0;
+	ip[15] = 0;
+	ck_assert_ptr_nonnull(graph_asset_noise(g, 0, ip));
+	graph_stats(g, &st);
+	ck_assert_uint_eq(st.assets, 16);
+	graph_free(g);
+}
+END_TEST
+
 START_TEST(ipv6_text)
 {
 	struct store *s = mem_store();
@@ -273,6 +308,7 @@ store_suite(void)
 	tcase_add_test(tc, flush_and_load);
 	tcase_add_test(tc, flushes_add_deltas);
 	tcase_add_test(tc, caps_counted);
+	tcase_add_test(tc, noise_cannot_starve_the_plant);
 	tcase_add_test(tc, ipv6_text);
 	tcase_add_test(tc, sources_and_rereads);
 	tcase_add_test(tc, bad_files_refused);
