@@ -488,7 +488,7 @@ out_dot(FILE *f, const struct zones_result *r, const struct st_asset *as,
 	 * zone to the one in the same column of the next row (a grid);
 	 * conduits do not constrain the ranks. */
 	{
-		size_t col = 0, nrow = 0, k;
+		size_t col = 0, k;
 		long row[DOT_ZONES_PER_ROW], prev[DOT_ZONES_PER_ROW];
 
 		for (k = 0; k < DOT_ZONES_PER_ROW; k++)
@@ -521,11 +521,9 @@ out_dot(FILE *f, const struct zones_result *r, const struct st_asset *as,
 				}
 				for (k = 0; k < DOT_ZONES_PER_ROW; k++)
 					prev[k] = k < col ? row[k] : -1;
-				nrow++;
 				col = 0;
 			}
 		}
-		(void)nrow;
 	}
 	for (i = 0; i < r->n_conduits; i++) {
 		const struct conduit *cd = &r->conduits[i];

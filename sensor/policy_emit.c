@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy_emit.h"
@@ -17,6 +18,8 @@
 /* Longest conduit name written (zone names are at most ZONE_NAME_LEN - 1
  * bytes, under any reader's limit). */
 #define POLICY_EMIT_NAME_MAX 200
+/* Flows to broadcast/multicast named in the header. */
+#define POLICY_EMIT_EXAMPLES 5
 
 static void
 yq(FILE *f, const char *s)
@@ -60,6 +63,39 @@ comment(FILE *f, const char *indent, const char *text)
 }
 
 static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Name up to a few flows whose server is no asset (broadcast, multicast,
+ * subnet-directed broadcast): they are not edges between zones. */
+static void
+not_unicast(FILE *f, const struct st_asset *as, size_t na,
+    const struct st_flow *fs, size_t nf)
+{
+	const char **ips = calloc(na ? na : 1, sizeof(*ips));
+	size_t i, shown = 0;
+
+	if (ips == NULL)
+		return; /* only the examples are lost */
+	for (i = 0; i < na; i++)
+		ips[i] = as[i].ip;
+	qsort(ips, na, sizeof(*ips), strp_cmp);
+	for (i = 0; i < nf && shown < POLICY_EMIT_EXAMPLES; i++) {
+		const char *key = fs[i].server;
+
+		if (bsearch(&key, ips, na, sizeof(*ips), strp_cmp) != NULL)
+			continue;
+		fprintf(f, "#   %s -> %s %s/%u %s\n", fs[i].client,
+		    fs[i].server, fs[i].transport, fs[i].server_port,
+		    fs[i].protocol);
+		shown++;
+	}
+	free(ips);
+}
+
+static int
 access_rank(int zc)
 {
 	return zc == ZC_PROGRAM ? 4 : zc == ZC_CONTROL ? 3
@@ -74,7 +110,6 @@ policy_emit(FILE *f, const struct zones_result *r, const struct st_asset *as,
 	char buf[2048];
 	size_t i, j, unzoned = 0;
 
-	(void)fs;
 	for (i = 0; i < na; i++)
 		if (r->asset_zone[i] < 0)
 			unzoned++;
@@ -94,9 +129,10 @@ policy_emit(FILE *f, const struct zones_result *r, const struct st_asset *as,
 	if (r->flows_not_unicast > 0) {
 		snprintf(buf, sizeof(buf),
 		    "%zu flow%s to broadcast or multicast addresses: not "
-		    "edges between zones, no conduit declared for them.",
+		    "edges between zones, no conduit declared for them:",
 		    r->flows_not_unicast, r->flows_not_unicast == 1 ? "" : "s");
 		comment(f, "", buf);
+		not_unicast(f, as, na, fs, nf);
 	}
 	if (unzoned > 0) {
 		snprintf(buf, sizeof(buf), "%zu asset%s in no zone.", unzoned,
