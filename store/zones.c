@@ -326,6 +326,7 @@ struct za {			/* per asset */
 	uint32_t subnet;	/* (VLAN, /24 or /64) id: evidence */
 	uint32_t net;		/* /24 or /64 id without VLAN: naming */
 	int v4;
+	int bad;		/* not an address: a subnet of its own */
 	unsigned char addr[16];
 	int kcat;		/* K_ */
 };
@@ -471,8 +472,10 @@ intern_subnets(struct zc *c)
 			memset(k[i].k, 0, sizeof(k[i].k));
 			k[i].k[0] = (unsigned char)(vlan >> 8);
 			k[i].k[1] = (unsigned char)vlan;
-			k[i].k[2] = z->v4 ? 4 : 6;
-			if (z->v4)
+			k[i].k[2] = z->bad ? 0 : z->v4 ? 4 : 6;
+			if (z->bad) /* keyed by index: alone */
+				memcpy(k[i].k + 3, &i, sizeof(i));
+			else if (z->v4)
 				memcpy(k[i].k + 3, z->addr, 3);
 			else
 				memcpy(k[i].k + 3, z->addr, 8);
@@ -497,10 +500,16 @@ intern_subnets(struct zc *c)
 	c->net_text = xcalloc(c->n_nets, sizeof(*c->net_text));
 	if (c->net_text == NULL)
 		return -1;
-	for (i = 0; i < c->na; i++)
-		if (c->net_text[c->a[i].net][0] == '\0')
-			net_text(&c->a[i], c->net_text[c->a[i].net],
-			    sizeof(c->net_text[0]));
+	for (i = 0; i < c->na; i++) {
+		char *t = c->net_text[c->a[i].net];
+
+		if (t[0] != '\0')
+			continue;
+		if (c->a[i].bad)
+			snprintf(t, sizeof(c->net_text[0]), "%s", c->as[i].ip);
+		else
+			net_text(&c->a[i], t, sizeof(c->net_text[0]));
+	}
 	return 0;
 }
 
@@ -534,12 +543,8 @@ load_assets(struct zc *c)
 			z->v4 = 1;
 		else if (inet_pton(AF_INET6, ip, z->addr) == 1)
 			z->v4 = 0;
-		else {
-			/* Not an address: its own subnet, keyed by index. */
-			z->v4 = 0;
-			memset(z->addr, 0xff, 8);
-			memcpy(z->addr + 8, &i, sizeof(i) < 8 ? sizeof(i) : 8);
-		}
+		else
+			z->bad = 1; /* not an address: a subnet of its own */
 		z->kcat = kind_category(c->as[i].kind);
 	}
 	return intern_subnets(c);
@@ -2572,6 +2577,12 @@ make_zones(struct zc *c, struct zones_result *r)
 
 	memset(&b, 0, sizeof(b));
 	memset(same, 0, sizeof(same));
+	/* Every host has a group by now; should one not, it gets a group
+	 * of its own rather than an index out of range. */
+	for (i = 0; i < c->nh; i++)
+		if (c->h[i].group == NONE &&
+		    (c->h[i].group = new_group(c, G_UNKNOWN)) == NONE)
+			return -1;
 	inside = xcalloc(c->ng, sizeof(*inside));
 	b.hoff = xcalloc((size_t)c->ng + 1, sizeof(*b.hoff));
 	b.hosts = xcalloc(c->nh, sizeof(*b.hosts));

@@ -784,6 +784,25 @@ START_TEST(empty_and_isolated)
 }
 END_TEST
 
+/* Text that is no address, VLANs on one side only: placed, no crash. */
+START_TEST(odd_addresses)
+{
+	reset();
+	asset("not-an-address", 0, NULL, "unknown", -1);
+	asset("10.8.0.1", 7, NULL, "plc", 1);
+	asset("10.8.0.2", 0, NULL, "hmi", 2);
+	op(flow("not-an-address", "10.8.0.1", "modbus", 10), "read", 3);
+	/* the server's VLAN differs from the flow's: found by address */
+	op(flow("10.8.0.2", "10.8.0.1", "modbus", 100), "read", 40);
+	propose();
+	ck_assert_uint_eq(R.flows_used, 2);
+	ck_assert_uint_eq(R.n_zones, 1);
+	ck_assert_int_eq(zone_of("not-an-address"), 0);
+	ck_assert_int_eq(why_of("not-an-address"), ZW_LOCAL_CLIENT);
+	ck_assert_str_eq(R.zones[0].vlans, "7");
+}
+END_TEST
+
 /* Equal names get a suffix; every name is unique. */
 START_TEST(unique_names)
 {
@@ -897,6 +916,7 @@ zones_suite(void)
 	tcase_add_test(tc, dmz_and_policy_sl_t);
 	tcase_add_test(tc, insecure_inside);
 	tcase_add_test(tc, empty_and_isolated);
+	tcase_add_test(tc, odd_addresses);
 	tcase_add_test(tc, unique_names);
 	tcase_add_test(tc, saved_in_database);
 	suite_add_tcase(s, tc);
