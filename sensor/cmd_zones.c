@@ -611,6 +611,8 @@ run_dot(const char *src, size_t len, int out)
 		return fail("cannot run Graphviz 'dot': %s (install graphviz, "
 			    "or use --format dot)",
 		    strerror(cerr));
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE)
+		return fail("output closed before the SVG was written");
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return fail("Graphviz dot failed (%s %d)",
 		    WIFEXITED(st) ? "exit status" : "signal",
