@@ -19,7 +19,7 @@
  *    the policy, keeping the old policy when the new one is bad.
  *
  * Passive: the handles are only ever read.  There is no transmit path
- * (no pcap_inject or pcap_sendpacket anywhere in otzone).
+ * (otzone has no call that injects or sends a packet).
  *
  * Privileges: when started as root, the interfaces, the database, the API
  * socket and the notify socket are opened first, then the process becomes
@@ -40,21 +40,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
+#include "../store/check.h"
 #include "../store/store.h"
+#include "cmd.h"
 #include "daemon.h"
 #include "engine.h"
 #include "httpapi.h"
 #include "output.h"
+#include "policy.h"
 
 #define DAEMON_FLUSH_TRIES 3
-#define DAEMON_POLICY_MAX (4u << 20) /* bytes of a policy file */
 
 /* ---- logging --------------------------------------------------------------- */
 
@@ -184,12 +186,15 @@ struct daemon {
 	uint64_t settled_gen; /* generation of the flush after a retire */
 	uint64_t reloads, reload_errors;
 
-	/* policy (validated file contents) */
+	/* policy and analysis */
 	char *policy_path;
-	char *policy_text;
-	size_t policy_len;
+	struct policy pol;
+	int have_pol;
 	uint64_t policy_loads, policy_errors;
-	char policy_error[512];
+	char policy_error[4200];
+	char *zones_body, *viol_body; /* JSON of the last analysis */
+	size_t zones_len, viol_len;
+	uint64_t analyzed_gen;
 
 	int stopping;
 	int exit_code;
@@ -742,149 +747,267 @@ engine_retire(struct daemon *d)
 
 /* ---- policy and analysis ----------------------------------------------------- */
 
-/*
- * Check a policy file and keep its text.
- *
- * TODO(policy): sensor/policy.[ch] and store/check.[ch] are being written
- * (zone/conduit policy parser and the SL-T check).  Until they land this
- * checks what can be checked without them: the file is readable, small,
- * well-formed YAML, a mapping with a 'zones' list.  When they land:
- * parse with their loader here (keeping the old policy on error) and run
- * the check in analysis_run().
- */
-static int
-policy_validate(const char *path, char **text, size_t *len, char *errbuf,
-    size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
-	yaml_node_pair_t *p;
-	char *buf = NULL;
-	size_t n = 0;
-	int rc = -1, found = 0;
-
-	if (f == NULL) {
-		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((buf = malloc(DAEMON_POLICY_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(errbuf, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	n = fread(buf, 1, DAEMON_POLICY_MAX + 1, f);
-	fclose(f);
-	if (n > DAEMON_POLICY_MAX) {
-		free(buf);
-		snprintf(errbuf, errlen, "%s: larger than %u bytes", path,
-		    DAEMON_POLICY_MAX);
-		return -1;
-	}
-	buf[n] = '\0';
-	if (!yaml_parser_initialize(&parser)) {
-		free(buf);
-		snprintf(errbuf, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, n);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(errbuf, errlen, "%s:%zu:%zu: %s", path,
-		    parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1,
-		    parser.problem ? parser.problem : "YAML syntax error");
-		yaml_parser_delete(&parser);
-		free(buf);
-		return -1;
-	}
-	root = yaml_document_get_root_node(&doc);
-	if (root == NULL || root->type != YAML_MAPPING_NODE) {
-		snprintf(errbuf, errlen, "%s: a policy is a mapping with "
-					 "'zones' (and 'conduits')", path);
-		goto out;
-	}
-	for (p = root->data.mapping.pairs.start;
-	     p < root->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(&doc, p->value);
-
-		if (k != NULL && k->type == YAML_SCALAR_NODE &&
-		    strcmp((char *)k->data.scalar.value, "zones") == 0) {
-			if (v == NULL || v->type != YAML_SEQUENCE_NODE) {
-				snprintf(errbuf, errlen, "%s:%zu:%zu: 'zones' "
-							 "must be a list",
-				    path, k->start_mark.line + 1,
-				    k->start_mark.column + 1);
-				goto out;
-			}
-			found = 1;
-		}
-	}
-	if (!found) {
-		snprintf(errbuf, errlen, "%s: no 'zones' list", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	if (rc == 0) {
-		*text = buf;
-		*len = n;
-	} else {
-		free(buf);
-	}
-	return rc;
-}
-
-/* Load (or reload) the configured policy; the old one stays on error. */
+/* Load (or reload) the configured policy with the policy parser
+ * (sensor/policy.c); on any error the running policy stays. */
 static void
-policy_load(struct daemon *d, const char *path)
+daemon_policy_load(struct daemon *d, const char *path)
 {
-	char err[512], *text = NULL;
-	size_t len = 0;
+	struct policy np;
+	char err[4096], *nl;
 
 	if (path == NULL || path[0] == '\0') {
 		if (d->policy_path != NULL)
 			LOG_I("policy: none configured any more");
 		free(d->policy_path);
-		free(d->policy_text);
-		d->policy_path = d->policy_text = NULL;
+		d->policy_path = NULL;
+		policy_clear(&d->pol);
+		d->have_pol = 0;
 		d->policy_error[0] = '\0';
 		return;
 	}
-	if (policy_validate(path, &text, &len, err, sizeof(err)) != 0) {
+	memset(&np, 0, sizeof(np));
+	if (policy_load(path, &np, err, sizeof(err)) != 0) {
+		policy_clear(&np);
 		d->policy_errors++;
-		snprintf(d->policy_error, sizeof(d->policy_error), "%s", err);
-		if (d->policy_text != NULL)
+		/* one record: the first problem, and how many more */
+		if ((nl = strchr(err, '\n')) != NULL) {
+			size_t more = 0;
+			char *q;
+
+			for (q = nl; q != NULL; q = strchr(q + 1, '\n'))
+				if (q[1] != '\0')
+					more++;
+			*nl = '\0';
+			snprintf(d->policy_error, sizeof(d->policy_error),
+			    "%s (and %zu more)", err, more);
+		} else {
+			snprintf(d->policy_error, sizeof(d->policy_error),
+			    "%s", err);
+		}
+		if (d->have_pol)
 			LOG_E("policy: %s; keeping the previous policy (%s)",
-			    err, d->policy_path);
+			    d->policy_error, d->policy_path);
 		else
-			LOG_E("policy: %s; running without a policy", err);
+			LOG_E("policy: %s; running without a policy",
+			    d->policy_error);
 		return;
 	}
+	policy_clear(&d->pol);
+	d->pol = np;
+	d->have_pol = 1;
 	free(d->policy_path);
-	free(d->policy_text);
 	d->policy_path = strdup(path);
-	d->policy_text = text;
-	d->policy_len = len;
 	d->policy_loads++;
 	d->policy_error[0] = '\0';
-	LOG_I("policy: %s loaded", path);
+	LOG_I("policy: %s loaded (%zu zones, %zu conduits)", path,
+	    d->pol.n_zones, d->pol.n_conduits);
+}
+
+/* The JSON of `otzone check --format json`.  Keep in step with
+ * out_json() in cmd_check.c (TODO: export it from there and call it). */
+static void
+viol_json_or_null(FILE *f, const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		fputs("null", f);
+	else
+		json_str(f, s);
+}
+
+static void
+viol_time(FILE *f, int64_t us)
+{
+	char b[40];
+
+	if (us <= 0) {
+		fputs("null", f);
+		return;
+	}
+	fmt_time(us, b, sizeof(b));
+	json_str(f, b);
+}
+
+static void
+violations_json(FILE *f, const char *path, const struct policy *p,
+    const struct check_result *r)
+{
+	size_t i;
+	int k;
+
+	fputs("{\"policy\":", f);
+	json_str(f, path);
+	fprintf(f,
+	    ",\"zones\":%zu,\"conduits\":%zu,\"flows_checked\":%" PRIu64
+	    ",\"flows_not_checked\":%" PRIu64 ",\"findings_capped\":%" PRIu64
+	    ",\n\"violations\":[",
+	    p->n_zones, p->n_conduits, r->flows_checked, r->flows_group,
+	    r->findings_capped);
+	for (i = 0; i < r->n_findings; i++) {
+		const struct check_finding *x = &r->findings[i];
+
+		fputs(i ? ",\n" : "\n", f);
+		fputs("{\"rule\":", f);
+		json_str(f, check_rule_name(x->rule));
+		fputs(",\"requirement\":", f);
+		json_str(f, x->requirement);
+		fprintf(f, ",\"sl_t\":%d,\"severity\":", x->sl_t);
+		json_str(f, check_severity_name(x->severity));
+		fputs(",\"client\":", f);
+		viol_json_or_null(f, x->client);
+		fputs(",\"server\":", f);
+		viol_json_or_null(f, x->server);
+		fputs(",\"protocol\":", f);
+		viol_json_or_null(f, x->protocol);
+		fputs(",\"class\":", f);
+		viol_json_or_null(f, x->cls);
+		fputs(",\"zone_from\":", f);
+		viol_json_or_null(f, x->zone_from >= 0
+			? p->zones[x->zone_from].name
+			: "");
+		fputs(",\"zone_to\":", f);
+		viol_json_or_null(f, x->zone_to >= 0 ? p->zones[x->zone_to].name
+						     : "");
+		fprintf(f, ",\"count\":%" PRIu64 ",\"first_seen\":", x->count);
+		viol_time(f, x->first_us);
+		fputs(",\"last_seen\":", f);
+		viol_time(f, x->last_us);
+		fputs(",\"evidence\":{\"source\":", f);
+		viol_json_or_null(f, x->source);
+		fprintf(f, ",\"frame\":%" PRIu64 "}}", x->frame);
+	}
+	fputs(r->n_findings ? "\n],\n\"sl_gap\":[" : "],\n\"sl_gap\":[", f);
+	for (i = 0; i < r->n_gaps; i++) {
+		const struct check_gap *g = &r->gaps[i];
+
+		fputs(i ? ",\n" : "\n", f);
+		fputs("{\"zone\":", f);
+		json_str(f, p->zones[g->zone].name);
+		fprintf(f, ",\"sl_t\":%d,\"achieved\":%d,\"gap\":%d,"
+			   "\"requirements\":[",
+		    g->sl_t, g->achieved,
+		    g->sl_t > g->achieved ? g->sl_t - g->achieved : 0);
+		for (k = 0; k < REQ_N; k++) {
+			const struct check_gap_row *w = &g->row[k];
+
+			fputs(k ? ",{\"requirement\":" : "{\"requirement\":",
+			    f);
+			json_str(f, check_req_name(k));
+			fputs(",\"title\":", f);
+			json_str(f, check_req_title(k));
+			fprintf(f,
+			    ",\"applies_from\":%d,\"flows\":%" PRIu64
+			    ",\"breaking\":%" PRIu64 ",\"max_sl\":%d,"
+			    "\"status\":",
+			    check_req_applies_from(k), w->flows, w->breaking,
+			    w->max_sl);
+			json_str(f, w->breaking ? "broken"
+				    : w->flows  ? "consistent"
+						: "no traffic");
+			fputc('}', f);
+		}
+		fputs("]}", f);
+	}
+	fputs(r->n_gaps ? "\n]}\n" : "]}\n", f);
 }
 
 /*
- * TODO(zones, check): store/zones.[ch] (zones_propose) and store/check.[ch]
- * are in progress.  When they land: load assets and flows (as httpapi.c
- * does), store_infer_kinds, zones_propose and the policy check over the
- * current graph here, keep the JSON bodies for /api/zones and
- * /api/violations, and write them (zones_save, violations table).
+ * The zone proposal as `otzone zones --format json` writes it (and
+ * stores it: zones_save), through the command itself, into a memory
+ * file.  TODO(zones): call an exported JSON writer of cmd_zones.c.
  */
+static int
+zones_run(struct daemon *d, char **body, size_t *len)
+{
+	struct cmd_args ca;
+	char path[64];
+	struct stat sb;
+	ssize_t n;
+	int fd, rc;
+
+	*body = NULL;
+	*len = 0;
+	fd = memfd_create("otzone-zones", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	memset(&ca, 0, sizeof(ca));
+	ca.db = d->cfg.database;
+	ca.fmt = OUT_JSON;
+	ca.fmt_set = 1;
+	ca.output = path;
+	rc = cmd_zones(&ca);
+	if (rc != 0 || fstat(fd, &sb) != 0 || sb.st_size <= 0 ||
+	    (*body = malloc((size_t)sb.st_size)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	n = pread(fd, *body, (size_t)sb.st_size, 0);
+	close(fd);
+	if (n != sb.st_size) {
+		free(*body);
+		*body = NULL;
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Zones and the policy check over the graph as of the last flush; the
+ * results are kept for the API and stored in the database. */
 static void
 analysis_run(struct daemon *d)
 {
-	(void)d;
+	struct st_asset *as = NULL;
+	struct st_flow *fs = NULL;
+	struct check_result res;
+	size_t na = 0, nf = 0, len = 0;
+	char err[512], *body = NULL;
+	FILE *f;
+
+	if (d->generation == 0)
+		return; /* nothing flushed yet */
+	if (zones_run(d, &body, &len) == 0) {
+		free(d->zones_body);
+		d->zones_body = body;
+		d->zones_len = len;
+	} else {
+		LOG_W("analysis: the zone proposal failed");
+	}
+	body = NULL;
+	memset(&res, 0, sizeof(res));
+	if (!d->have_pol) {
+		d->analyzed_gen = d->generation;
+		return;
+	}
+	if (store_load_assets(d->st, &as, &na, err, sizeof(err)) != 0 ||
+	    store_load_flows(d->st, &fs, &nf, err, sizeof(err)) != 0) {
+		LOG_W("analysis: %s: %s", store_path(d->st), err);
+		goto out;
+	}
+	if (output_prepare_assets(as, na, fs, nf) != 0 ||
+	    check_run(&d->pol, as, na, fs, nf, &res, err, sizeof(err)) != 0) {
+		LOG_W("analysis: policy check: out of memory");
+		goto out;
+	}
+	if ((f = open_memstream(&body, &len)) == NULL)
+		goto out;
+	violations_json(f, d->policy_path, &d->pol, &res);
+	if (fclose(f) == 0) {
+		free(d->viol_body);
+		d->viol_body = body;
+		d->viol_len = len;
+		body = NULL;
+	}
+	if (check_db_save(d->st, &d->pol, &res, d->policy_path, err,
+		sizeof(err)) != 0)
+		LOG_W("analysis: %s: %s", store_path(d->st), err);
+	d->analyzed_gen = d->generation;
+	LOG_D("analysis: %zu findings", res.n_findings);
+out:
+	free(body);
+	check_result_free(&res);
+	free(as);
+	store_free_flows(fs, nf);
 }
 
 static void
@@ -912,12 +1035,15 @@ hook_generation(void *arg)
 static int
 hook_zones(void *arg, FILE *f, char *errbuf, size_t errlen)
 {
-	(void)arg;
-	(void)f;
-	/* TODO(zones): the last proposal of analysis_run() */
-	snprintf(errbuf, errlen, "the zone proposal is not in this build "
-				 "yet");
-	return HTTPAPI_UNAVAILABLE;
+	struct daemon *d = arg;
+
+	if (d->zones_body == NULL) {
+		snprintf(errbuf, errlen, "no proposal yet (after the first "
+					 "flush and analysis)");
+		return HTTPAPI_UNAVAILABLE;
+	}
+	fwrite(d->zones_body, 1, d->zones_len, f);
+	return HTTPAPI_OK;
 }
 
 static int
@@ -925,15 +1051,18 @@ hook_violations(void *arg, FILE *f, char *errbuf, size_t errlen)
 {
 	struct daemon *d = arg;
 
-	(void)f;
-	/* TODO(check): the last policy check of analysis_run() */
-	if (d->policy_text == NULL)
+	if (!d->have_pol) {
 		snprintf(errbuf, errlen, "no policy loaded%s%s",
 		    d->policy_error[0] ? ": " : "", d->policy_error);
-	else
-		snprintf(errbuf, errlen, "the policy check is not in this "
-					 "build yet");
-	return HTTPAPI_UNAVAILABLE;
+		return HTTPAPI_UNAVAILABLE;
+	}
+	if (d->viol_body == NULL) {
+		snprintf(errbuf, errlen, "no check yet (after the first "
+					 "flush and analysis)");
+		return HTTPAPI_UNAVAILABLE;
+	}
+	fwrite(d->viol_body, 1, d->viol_len, f);
+	return HTTPAPI_OK;
 }
 
 static void
@@ -1106,8 +1235,9 @@ hook_health(void *arg, FILE *f)
 		    packets_now(d) == d->packets_flushed
 		? "true"
 		: "false");
-	json_str(f, d->policy_path ? d->policy_path : "");
-	fputs(", \"policy_error\": ", f);
+	json_str(f, d->have_pol ? d->policy_path : "");
+	fprintf(f, ", \"analyzed_generation\": %" PRIu64
+		   ", \"policy_error\": ", d->analyzed_gen);
 	json_str(f, d->policy_error);
 	fputs(", \"interfaces\": [", f);
 	for (i = 0; i < d->ncaps; i++) {
@@ -1240,7 +1370,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		d->reload_errors++;
 		LOG_E("reload: %s; keeping the running configuration", err);
 		/* the policy is a file of its own: reload it all the same */
-		policy_load(d, d->cfg.policy);
+		daemon_policy_load(d, d->cfg.policy);
 		analysis_run(d);
 		config_free(&n);
 		notify(d, "READY=1");
@@ -1278,7 +1408,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	d->cfg.log_level = n.log_level;
 	config_free(&n);
 	sensor_log_level(d->cfg.log_level);
-	policy_load(d, d->cfg.policy);
+	daemon_policy_load(d, d->cfg.policy);
 	event_del(d->ev_flush);
 	timer_arm(d->ev_flush, d->cfg.flush_interval);
 	event_del(d->ev_analysis);
@@ -1420,7 +1550,9 @@ daemon_teardown(struct daemon *d)
 	if (d->notify_fd >= 0)
 		close(d->notify_fd);
 	free(d->policy_path);
-	free(d->policy_text);
+	policy_clear(&d->pol);
+	free(d->zones_body);
+	free(d->viol_body);
 	config_free(&d->cfg);
 }
 
@@ -1528,7 +1660,7 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 		LOG_E("%s", err);
 		goto out;
 	}
-	policy_load(d, d->cfg.policy);
+	daemon_policy_load(d, d->cfg.policy);
 	d->ev_term = evsignal_new(d->base, SIGTERM, on_stop, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, on_stop, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, on_reload, d);
