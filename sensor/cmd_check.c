@@ -222,8 +222,8 @@ out_table(FILE *f, const struct policy_run *r)
 			   "(CHECK_MAX_FINDINGS)\n", r->res.findings_capped);
 	fprintf(f, "\nSL GAP (highest SL the observed traffic is consistent "
 		   "with)\n%-32s %4s %8s %4s  %s\n",
-	    "ZONE", "SL-T", "OBSERVED", "GAP", "REQUIREMENTS BROKEN (SL the "
-					     "traffic allows)");
+	    "ZONE", "SL-T", "OBSERVED", "GAP", "LIMITED BY (the highest SL "
+					     "each allows)");
 	for (i = 0; i < r->res.n_gaps; i++) {
 		const struct check_gap *g = &r->res.gaps[i];
 		char br[512];

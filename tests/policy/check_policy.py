@@ -302,6 +302,26 @@ def check_errors(t, otz, tmp, db):
          "missing database: exit %d" % r.returncode)
 
 
+def example(t, otz, tmp):
+    """etc/policy.example.yaml is valid and reads the sample plant."""
+    db = os.path.join(tmp, "sample.db")
+    run(otz, "--quiet", "read", "pcaps/sample-plant.pcap", db=db)
+    r = run(otz, "check", "--policy", "etc/policy.example.yaml", "--format",
+            "json", db=db)
+    got = []
+    try:
+        got = sorted((f["rule"], f["client"], f["server"])
+                     for f in json.loads(r.stdout)["violations"])
+    except ValueError:
+        pass
+    t.ok(r.returncode == 1 and r.stderr == "" and got == [
+        ("no-integrity", "10.0.30.10", "10.0.40.11"),
+        ("remote-access-into-control", "10.0.10.101", "10.0.20.10"),
+        ("remote-access-into-control", "10.0.10.102", "10.0.20.20")],
+        "etc/policy.example.yaml on the sample plant: exit %d, %s %s" % (
+            r.returncode, r.stderr.strip(), got))
+
+
 def round_trip(t, otz, tmp):
     probe = run(otz, "zones", "--emit-policy",
                 db=os.path.join(tmp, "no-conduit-fire.db"))
@@ -353,6 +373,7 @@ def main():
         if dbs.get("plant"):
             check_report(t, otz, tmp, plant, dbs["plant"])
             check_errors(t, otz, tmp, dbs["plant"])
+        example(t, otz, tmp)
         round_trip(t, otz, tmp)
     print("policy: %d passed, %d failed" % (t.npass, t.nfail))
     return 1 if t.nfail else 0
