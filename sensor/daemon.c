@@ -1648,12 +1648,10 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 			LOG_E("%s", err);
 			goto out;
 		}
-		LOG_I("API on http://%s%s%s:%u/%s", strchr(acfg.listen, ':')
-							 ? "["
-							 : "",
-		    acfg.listen, strchr(acfg.listen, ':') ? "]" : "",
-		    (unsigned)acfg.port,
-		    acfg.token[0] ? " (bearer token required)" : "");
+		LOG_I("API on %s%s%s port %u%s",
+		    strchr(acfg.listen, ':') ? "[" : "", acfg.listen,
+		    strchr(acfg.listen, ':') ? "]" : "", (unsigned)acfg.port,
+		    acfg.token[0] ? ", bearer token required" : "");
 	}
 	/* everything privileged is open: become the configured user */
 	if (drop_privileges(&d->cfg, err, sizeof(err)) != 0) {
