@@ -953,9 +953,10 @@ zones_run(struct daemon *d, char **body, size_t *len)
 }
 
 /* Zones and the policy check over the graph as of the last flush; the
- * results are kept for the API and stored in the database. */
+ * results are kept for the API and stored in the database.  Skipped when
+ * nothing was flushed since the last run, unless forced (a new policy). */
 static void
-analysis_run(struct daemon *d)
+analysis_run(struct daemon *d, int force)
 {
 	struct st_asset *as = NULL;
 	struct st_flow *fs = NULL;
@@ -966,6 +967,8 @@ analysis_run(struct daemon *d)
 
 	if (d->generation == 0)
 		return; /* nothing flushed yet */
+	if (!force && d->analyzed_gen == d->generation)
+		return;
 	if (zones_run(d, &body, &len) == 0) {
 		free(d->zones_body);
 		d->zones_body = body;
@@ -1015,7 +1018,7 @@ on_analysis(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	analysis_run(arg);
+	analysis_run(arg, 0);
 }
 
 /* ---- API hooks --------------------------------------------------------------- */
@@ -1371,7 +1374,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		LOG_E("reload: %s; keeping the running configuration", err);
 		/* the policy is a file of its own: reload it all the same */
 		daemon_policy_load(d, d->cfg.policy);
-		analysis_run(d);
+		analysis_run(d, 1);
 		config_free(&n);
 		notify(d, "READY=1");
 		return;
@@ -1413,7 +1416,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	timer_arm(d->ev_flush, d->cfg.flush_interval);
 	event_del(d->ev_analysis);
 	timer_arm(d->ev_analysis, d->cfg.analysis_interval);
-	analysis_run(d);
+	analysis_run(d, 1);
 	notify(d, "READY=1");
 	LOG_I("reload done");
 }
@@ -1680,7 +1683,7 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 		LOG_E("event setup failed");
 		goto out;
 	}
-	analysis_run(d);
+	analysis_run(d, 1);
 	snprintf(status, sizeof(status), "READY=1\nSTATUS=capturing on %zu "
 					 "interface%s",
 	    d->ncaps, d->ncaps == 1 ? "" : "s");
