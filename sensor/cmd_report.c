@@ -41,7 +41,7 @@ extern char **environ;
 #define REPORT_SVG_MAX (8u << 20)  /* a larger diagram is left out */
 #define REPORT_DOT_SECONDS 30	   /* a drawing child gets this long */
 
-/* ---- escaping ------------------------------------------------------------- */
+/* ---- escaping ------------------------------------------------------------ */
 
 /* Length of the valid UTF-8 sequence at p (0 when invalid). */
 static size_t
@@ -158,7 +158,7 @@ dq(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* ---- Graphviz ---------------------------------------------------------------- */
+/* ---- Graphviz ------------------------------------------------------------ */
 
 static void
 write_dot(FILE *f, const struct policy_run *r)
@@ -405,7 +405,7 @@ out:
 	return svg;
 }
 
-/* ---- sections ------------------------------------------------------------------ */
+/* ---- sections ------------------------------------------------------------ */
 
 static const char css[] =
     "body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,"
@@ -954,7 +954,8 @@ section_findings(FILE *f, const struct policy_run *r)
 
 	fprintf(f, "<h2 id=\"findings\">6. Findings</h2>\n<p>%zu findings, "
 		   "grouped by the zones they cross (from the zone that opened "
-		   "the connection to the zone it reached). Each aggregates one "
+		   "the connection to the zone it reached). Each aggregates "
+		   "one "
 		   "client, server, protocol and operation class; its evidence "
 		   "is the first offending packet.</p>\n", n);
 	if (n == 0) {
@@ -1083,7 +1084,8 @@ write_report(FILE *f, const struct policy_run *r, const char *policy_path,
 	fprintf(f, "</code>; report made %s by otzone.</p>\n<nav><a href=\""
 		   "#summary\">Summary</a><a href=\"#collection\">Data "
 		   "collection</a><a href=\"#inventory\">Inventory</a><a href="
-		   "\"#model\">Zones and conduits</a><a href=\"#gap\">SL gap</a>"
+		   "\"#model\">Zones and conduits</a><a href=\"#gap\">SL gap"
+		   "</a>"
 		   "<a href=\"#findings\">Findings</a><a href=\"#method\">"
 		   "Method</a></nav>\n", now);
 	section_summary(f, r, &sum);

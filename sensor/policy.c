@@ -129,11 +129,11 @@ perr_format(struct pctx *c, char *errbuf, size_t errlen)
 		o += (size_t)w;
 	}
 	if (c->more > 0 && o < errlen)
-		snprintf(errbuf + o, errlen - o, "\n%s: ... and %zu more errors",
-		    c->name, c->more);
+		snprintf(errbuf + o, errlen - o,
+		    "\n%s: ... and %zu more errors", c->name, c->more);
 }
 
-/* ---- node helpers --------------------------------------------------------- */
+/* ---- node helpers -------------------------------------------------------- */
 
 static yaml_node_t *
 node(struct pctx *c, int idx)
@@ -329,7 +329,7 @@ seq_items(struct pctx *c, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-/* ---- addresses -------------------------------------------------------------- */
+/* ---- addresses ----------------------------------------------------------- */
 
 int
 policy_parse_prefix(const char *s, int single, struct pol_prefix *out,
@@ -363,8 +363,9 @@ policy_parse_prefix(const char *s, int single, struct pol_prefix *out,
 
 		if (*q == '\0' || strlen(q) > 3 ||
 		    strspn(q, "0123456789") != strlen(q)) {
-			snprintf(why, whylen, "'%.60s': the prefix length after "
-					      "'/' must be a number", s);
+			snprintf(why, whylen,
+			    "'%.60s': the prefix length after '/' must be a "
+			    "number", s);
 			return -1;
 		}
 		len = atoi(q);
@@ -477,7 +478,7 @@ prefix_list(struct pctx *c, const yaml_node_t *n, int single, size_t cap,
 	return 0;
 }
 
-/* ---- protocols ------------------------------------------------------------------ */
+/* ---- protocols ----------------------------------------------------------- */
 
 static int
 known_protocol(struct pctx *c, const char *s)
@@ -526,7 +527,8 @@ protocol_value(struct pctx *c, const yaml_node_t *n, char *out, size_t len)
 	}
 	for (i = 0; s[i] != '\0'; i++)
 		if (isupper((unsigned char)s[i])) {
-			PERR(c, n, "protocol names are lower case ('%.40s')", s);
+			PERR(c, n, "protocol names are lower case ('%.40s')",
+			    s);
 			return -1;
 		}
 	if (strcmp(s, "cip") == 0) {
@@ -568,7 +570,7 @@ policy_security_name(int s)
 	return "";
 }
 
-/* ---- zones ------------------------------------------------------------------------- */
+/* ---- zones --------------------------------------------------------------- */
 
 static const char *const zone_keys[] = {"name", "sl_t", "networks",
     "assets", "precedence", "purdue_level", "description", NULL};
@@ -757,7 +759,7 @@ find_zone(const struct policy *p, const char *name)
 	return -1;
 }
 
-/* ---- conduits ------------------------------------------------------------------------- */
+/* ---- conduits ------------------------------------------------------------ */
 
 static const char *const conduit_keys[] = {"name", "from", "to", "allow",
     "description", NULL};
@@ -914,7 +916,7 @@ parse_conduit(struct pctx *c, const yaml_node_t *n, struct pol_conduit *pc,
 	return 0;
 }
 
-/* ---- the document ---------------------------------------------------------------------- */
+/* ---- the document -------------------------------------------------------- */
 
 static const char *const top_keys[] = {"zones", "conduits", "default",
     "version", NULL};
@@ -1146,10 +1148,10 @@ policy_load(const char *path, struct policy *p, char *errbuf, size_t errlen)
 			char *nb;
 
 			if (cap > POLICY_MAX_FILE_BYTES) {
-				snprintf(errbuf, errlen, "%s: larger than %u "
-							 "bytes "
-							 "(POLICY_MAX_FILE_BYTES)",
-				    path, POLICY_MAX_FILE_BYTES);
+				snprintf(errbuf, errlen,
+				    "%s: larger than %u bytes "
+				    "(POLICY_MAX_FILE_BYTES)", path,
+				    POLICY_MAX_FILE_BYTES);
 				goto out;
 			}
 			cap = cap ? cap * 2 : 16384;
@@ -1184,7 +1186,7 @@ out:
 	return rc;
 }
 
-/* ---- running a policy against a database ------------------------------------------ */
+/* ---- running a policy against a database --------------------------------- */
 
 int
 policy_run_open(struct policy_run *r, const char *db, const char *path,

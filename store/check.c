@@ -308,7 +308,7 @@ check_is_group(const uint8_t ip[16])
 	return ip[0] == 0xff || memcmp(ip, zero, 16) == 0;
 }
 
-/* ---- the policy ------------------------------------------------------------ */
+/* ---- the policy ---------------------------------------------------------- */
 
 void
 policy_clear(struct policy *p)
@@ -487,7 +487,7 @@ zindex_lookup(const struct zindex *zi, const uint8_t ip[16])
 	return best;
 }
 
-/* ---- assets by address ------------------------------------------------------- */
+/* ---- assets by address --------------------------------------------------- */
 
 struct aent {
 	uint8_t ip[16];
@@ -531,7 +531,7 @@ asset_find(const struct aent *v, size_t n, const uint8_t ip[16],
 	return (long)v[lo].i;
 }
 
-/* ---- findings ------------------------------------------------------------------- */
+/* ---- findings ------------------------------------------------------------ */
 
 struct evid {
 	const char *source;
@@ -696,7 +696,7 @@ emit(struct acc *a, int rule, const char *client,
 	f->frame = e->frame;
 }
 
-/* ---- per-flow helpers ------------------------------------------------------------ */
+/* ---- per-flow helpers ---------------------------------------------------- */
 
 static void
 flow_evid(const struct st_flow *f, struct evid *e)
@@ -810,6 +810,9 @@ struct astate {
 struct ctx {
 	const struct policy *p;
 	struct zindex zi;
+	/* conduits by zone pair: chead[from * n_zones + to] is the first
+	 * conduit index, cnext[i] the next one, -1 ends */
+	int *chead, *cnext;
 	struct acc acc;
 	struct check_gap *gaps;
 	struct astate *ast;
@@ -845,18 +848,19 @@ struct rscan {
 };
 
 static void
-scan_rules(const struct policy *p, const struct st_flow *f,
+scan_rules(const struct ctx *c, const struct st_flow *f,
     const uint8_t cip[16], int cz, int sz, struct rscan *s)
 {
-	size_t i, k;
+	const struct policy *p = c->p;
+	size_t k;
+	int i;
 
 	memset(s, 0, sizeof(*s));
 	s->max_any = s->max_cli = -1;
-	for (i = 0; i < p->n_conduits; i++) {
+	for (i = c->chead[(size_t)cz * p->n_zones + (size_t)sz]; i >= 0;
+	     i = c->cnext[i]) {
 		const struct pol_conduit *pc = &p->conduits[i];
 
-		if (pc->from != cz || pc->to != sz)
-			continue;
 		s->have_conduit = 1;
 		for (k = 0; k < pc->n_rules; k++) {
 			const struct pol_rule *r = &pc->rules[k];
@@ -878,17 +882,17 @@ scan_rules(const struct policy *p, const struct st_flow *f,
 /* The least OPC UA security asked by the rules (from cz to sz, for the
  * flow's protocol, permitting the client) that allow access acc. */
 static int
-least_security(const struct policy *p, const struct st_flow *f,
+least_security(const struct ctx *c, const struct st_flow *f,
     const uint8_t cip[16], int cz, int sz, int acc)
 {
-	size_t i, k;
-	int need = -1;
+	const struct policy *p = c->p;
+	size_t k;
+	int i, need = -1;
 
-	for (i = 0; i < p->n_conduits; i++) {
+	for (i = c->chead[(size_t)cz * p->n_zones + (size_t)sz]; i >= 0;
+	     i = c->cnext[i]) {
 		const struct pol_conduit *pc = &p->conduits[i];
 
-		if (pc->from != cz || pc->to != sz)
-			continue;
 		for (k = 0; k < pc->n_rules; k++) {
 			const struct pol_rule *r = &pc->rules[k];
 
@@ -911,7 +915,6 @@ static void
 conduit_rules(struct ctx *c, const struct st_flow *f, const uint8_t cip[16],
     int cz, int sz, int slt, const char *top, int *below_sec)
 {
-	const struct policy *p = c->p;
 	uint64_t conn = f->connections ? f->connections : 1;
 	struct rscan s;
 	struct evid e;
@@ -920,7 +923,7 @@ conduit_rules(struct ctx *c, const struct st_flow *f, const uint8_t cip[16],
 
 	*below_sec = 0;
 	flow_evid(f, &e);
-	scan_rules(p, f, cip, cz, sz, &s);
+	scan_rules(c, f, cip, cz, sz, &s);
 	if (!s.have_conduit) {
 		emit(&c->acc, CR_NO_CONDUIT, f->client, f->server,
 		    f->protocol, top, cz, sz, slt, conn, &e);
@@ -968,7 +971,7 @@ conduit_rules(struct ctx *c, const struct st_flow *f, const uint8_t cip[16],
 
 		for (i = 0; i < f->n_ops && !used; i++)
 			used = class_access(f->ops[i].cls) == acc;
-		if (used && least_security(p, f, cip, cz, sz, acc) >
+		if (used && least_security(c, f, cip, cz, sz, acc) >
 				f->sec_mode)
 			*below_sec = 1;
 	}
@@ -1113,9 +1116,29 @@ check_run(const struct policy *p, const struct st_asset *as, size_t na,
 	c.ast = calloc(na ? na : 1, sizeof(*c.ast));
 	ai = calloc(na ? na : 1, sizeof(*ai));
 	res->asset_zone = calloc(na ? na : 1, sizeof(int));
+	c.chead = malloc((p->n_zones ? p->n_zones * p->n_zones : 1) *
+	    sizeof(int));
+	c.cnext = malloc((p->n_conduits ? p->n_conduits : 1) * sizeof(int));
 	if (c.gaps == NULL || c.ast == NULL || ai == NULL ||
-	    res->asset_zone == NULL)
+	    res->asset_zone == NULL || c.chead == NULL || c.cnext == NULL)
 		goto oom;
+	/* n_zones <= POLICY_MAX_ZONES: the square cannot overflow */
+	for (i = 0; i < p->n_zones * p->n_zones; i++)
+		c.chead[i] = -1;
+	for (i = p->n_conduits; i-- > 0;) {
+		const struct pol_conduit *pc = &p->conduits[i];
+		size_t slot;
+
+		if (pc->from < 0 || pc->to < 0 ||
+		    (size_t)pc->from >= p->n_zones ||
+		    (size_t)pc->to >= p->n_zones) {
+			c.cnext[i] = -1;
+			continue;
+		}
+		slot = (size_t)pc->from * p->n_zones + (size_t)pc->to;
+		c.cnext[i] = c.chead[slot];
+		c.chead[slot] = (int)i;
+	}
 	for (i = 0; i < p->n_zones; i++) {
 		c.gaps[i].zone = (int)i;
 		c.gaps[i].sl_t = p->zones[i].sl_t;
@@ -1199,6 +1222,8 @@ out:
 	free(c.acc.v);
 	free(c.gaps);
 	free(c.ast);
+	free(c.chead);
+	free(c.cnext);
 	free(ai);
 	zindex_free(&c.zi);
 	return rc;

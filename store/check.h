@@ -155,7 +155,7 @@ struct check_finding {
 	uint64_t frame;
 };
 
-/* ---- SL gap ---------------------------------------------------------------- */
+/* ---- SL gap -------------------------------------------------------------- */
 
 /* The requirements the rules test, one row each in the SL gap. */
 enum check_req {
@@ -187,7 +187,7 @@ struct check_gap {
 	struct check_gap_row row[REQ_N];
 };
 
-/* ---- the check -------------------------------------------------------------- */
+/* ---- the check ----------------------------------------------------------- */
 
 struct check_result {
 	struct check_finding *findings; /* sorted, see check_run */

@@ -143,7 +143,7 @@ is(size_t i, const char *rule, const char *req, int sl_t, const char *sev,
 	ck_assert_uint_eq(x->frame, frame);
 }
 
-/* ---- rules ------------------------------------------------------------------ */
+/* ---- rules --------------------------------------------------------------- */
 
 START_TEST(intra_zone_needs_no_conduit)
 {
@@ -277,6 +277,38 @@ START_TEST(access_exceeds_conduit)
 	    260);
 	ck_assert_int_eq(res.findings[0].first_us, 290000);
 	ck_assert_int_eq(res.findings[0].last_us, 400000);
+	teardown();
+}
+END_TEST
+
+START_TEST(conduits_of_one_pair_add_up)
+{
+	struct st_flow *f;
+
+	/* two conduits from scada to dmz add up; the one from dmz to scada
+	 * does not count for the other direction */
+	setup("conduits:\n"
+	      "  - {from: scada, to: dmz, allow: [{protocol: modbus, access: "
+	      "read}]}\n"
+	      "  - {from: dmz, to: scada, allow: [{protocol: modbus, access: "
+	      "program}, {protocol: dnp3, access: control}]}\n"
+	      "  - {from: scada, to: dmz, allow: [{protocol: modbus, access: "
+	      "write}]}\n");
+	asset("10.3.0.1");
+	asset("10.2.0.1");
+	f = flow("10.3.0.1", "10.2.0.1", "modbus", 502, 1, 10);
+	op(f, "modbus", 3, "read", 3, 11);
+	op(f, "modbus", 16, "write", 1, 12);
+	op(f, "modbus", 90, "program", 1, 13);
+	f = flow("10.3.0.1", "10.2.0.1", "dnp3", 20000, 1, 20);
+	op(f, "dnp3", 1, "read", 1, 21);
+	run();
+	ck_assert_uint_eq(res.n_findings, 2);
+	is(0, "access-exceeds-conduit", "SR 2.1", 2, "high", "10.3.0.1",
+	    "10.2.0.1", "modbus", "program", Z_SCADA, Z_DMZ, 1, "cap0.pcap",
+	    13);
+	is(1, "protocol-not-allowed", "SR 5.2", 2, "low", "10.3.0.1",
+	    "10.2.0.1", "dnp3", "read", Z_SCADA, Z_DMZ, 1, "cap1.pcap", 20);
 	teardown();
 }
 END_TEST
@@ -629,7 +661,7 @@ START_TEST(severity_table)
 }
 END_TEST
 
-/* ---- SL gap ------------------------------------------------------------------ */
+/* ---- SL gap -------------------------------------------------------------- */
 
 START_TEST(sl_gap)
 {
@@ -735,6 +767,7 @@ check_suite(void)
 	tcase_add_test(tc, no_conduit_at_sl1_is_plain_sr52);
 	tcase_add_test(tc, protocol_not_allowed);
 	tcase_add_test(tc, access_exceeds_conduit);
+	tcase_add_test(tc, conduits_of_one_pair_add_up);
 	tcase_add_test(tc, initiator_not_allowed);
 	tcase_add_test(tc, opcua_security);
 	tcase_add_test(tc, opcua_security_sign_and_encrypt);

@@ -233,7 +233,8 @@ START_TEST(overlaps)
 	/* the same network twice, equal precedences; IPv6 */
 	refused("zones:\n"
 		"  - {name: a, sl_t: 1, precedence: 5, networks: [fd00::/64]}\n"
-		"  - {name: b, sl_t: 2, precedence: 5, networks: [fd00::/64]}\n",
+		"  - {name: b, sl_t: 2, precedence: 5, networks: "
+		"[fd00::/64]}\n",
 	    "t.yaml:3:50: network fd00::/64 of zone 'b' overlaps fd00::/64 "
 	    "of zone 'a' (line 2) and neither has a higher 'precedence'");
 	/* one address listed in two zones */
@@ -485,8 +486,8 @@ many_zones(size_t n, size_t k)
 		o += (size_t)snprintf(s + o, cap - o,
 		    "  - name: z%zu\n    sl_t: 1\n    networks: [", i);
 		for (j = 0; j < k; j++)
-			o += (size_t)snprintf(s + o, cap - o, "%s10.%zu.%zu.0/24",
-			    j ? ", " : "", i, j);
+			o += (size_t)snprintf(s + o, cap - o,
+			    "%s10.%zu.%zu.0/24", j ? ", " : "", i, j);
 		o += (size_t)snprintf(s + o, cap - o, "]\n");
 	}
 	ck_assert_uint_lt(o, cap);
