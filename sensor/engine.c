@@ -393,8 +393,11 @@ conn_push(struct engine *e, struct conn *c, int final)
 	if (c->d_pkts == 0 && !final)
 		return;
 	if (c->label == 0) {
-		if (!final && c->state == CS_NDPI)
-			return; /* nDPI may still name it: wait */
+		/* Still being classified (handshake, first payloads, a
+		 * dissector not yet confirmed, nDPI still looking): keep the
+		 * counters for a later push rather than fixing a label now. */
+		if (!final)
+			return;
 		conn_final_label(e, c);
 	}
 	ed = conn_edge(e, c);

@@ -589,6 +589,33 @@ START_TEST(span_duplicates_kept_when_off)
 }
 END_TEST
 
+START_TEST(flush_during_classification_keeps_the_label)
+{
+	/* A periodic push (daemon flush) between the handshake and the
+	 * first Modbus request must not fix the flow as "unknown". */
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t cs, ss;
+	char err[128];
+
+	rig_open(&r, NULL);
+	handshake(&r, 40020, &cs, &ss, 0);
+	engine_push(r.e);
+	ck_assert_int_eq(store_flush(r.st, r.g, err, sizeof(err)), 0);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40020, 502, cs, ss, 0x18, pl, n, 0);
+	engine_push(r.e);
+	rig_flows(&r, &fs, &nf, &es);
+	check_one_flow(fs, nf, 1);
+	ck_assert_uint_eq(fs[0].packets, 4);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(cap_evicts_oldest)
 {
 	struct engine_cfg cfg;
@@ -677,6 +704,7 @@ engine_suite(void)
 	tcase_add_test(tc, vlan_guess_corrected_after_op);
 	tcase_add_test(tc, span_duplicates_counted_once);
 	tcase_add_test(tc, span_duplicates_kept_when_off);
+	tcase_add_test(tc, flush_during_classification_keeps_the_label);
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);
