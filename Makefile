@@ -49,7 +49,7 @@ LIBS = $(PKG_LIBS) -lm -lpthread
 DEB_BUILD = build-essential pkg-config libpcap-dev libndpi-dev libevent-dev \
 	libsqlite3-dev check libyaml-dev ieee-data
 DEB_TEST = tshark tcpreplay graphviz clang libclang-rt-14-dev python3 \
-	iproute2 valgrind libndpi-bin sqlite3
+	iproute2 valgrind libndpi-bin sqlite3 chromium time util-linux
 
 DIS_SRC := $(wildcard dissectors/*.c)
 STORE_SRC := $(wildcard store/*.c)
@@ -155,6 +155,15 @@ check-unit: $(UNIT_BIN) $(BUILD)/otzone
 
 check-golden: $(BUILD)/otzone
 	@sh tests/golden/run.sh $(BUILD)/otzone
+
+# Long tests (valgrind over every capture, ...): tests/<area>/check-long.sh.
+check-long: deps
+	@$(MAKE) --no-print-directory all
+	@pass=0; fail=0; for s in tests/*/check-long.sh; do [ -f "$$s" ] || \
+	  continue; if sh "$$s" "$(CURDIR)/$(BUILD)/otzone"; then \
+	  pass=$$((pass + 1)); else echo "check-long: $$s FAILED"; \
+	  fail=$$((fail + 1)); fi; done; \
+	echo "check-long: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 # Every tests/<area>/check.sh, given the binary (zones, policy, ...).
 check-scripts: $(BUILD)/otzone
