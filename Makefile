@@ -144,6 +144,7 @@ sample: deps
 	./otzone --db sample.db read pcaps/sample-plant.pcap
 	./otzone --db sample.db assets
 	./otzone --db sample.db flows
+	./otzone --db sample.db zones
 
 check: deps
 	@$(MAKE) --no-print-directory all
