@@ -233,8 +233,9 @@ def cmd_report(a):
     pa, pc = perf.get(("a", "otzone")), perf.get(("c", "otzone"))
     if pa and pc:
         r = pc[0] / pa[0]
-        tg.append("| (c) packets/s within 20%% of (a) | %.0f%% of (a) | %s |"
-                  % (r * 100, "yes" if r >= 0.8 else "no"))
+        tg.append("| (c) packets/s within 20%% of (a)'s (at least 80%%) | "
+                  "%.0f%% of (a)'s | %s |" % (r * 100, "yes" if r >= 0.8
+                                              else "no"))
     pb, pd = perf.get(("b", "otzone")), perf.get(("d", "otzone"))
     if pb and pd:
         nb = pb[2] / counts["b"][0]
@@ -308,7 +309,8 @@ def cmd_report(a):
                   "its own database: the upper bound of sharding, without "
                   "the cost of merging the two graphs at flush.  "
                   "Speed-up by CPU time: one core's CPU time over the "
-                  "busier worker's; by wall time: shared machine, noisier.")
+                  "busier worker's; by wall time: only meaningful when no "
+                  "other process wants either core.")
         md.append("")
         md.append("| input | 1 core CPU s | 1 core wall s | 2 workers: "
                   "busier CPU s (sum) | 2 workers wall s | speed-up (CPU) "

@@ -94,6 +94,8 @@ printf 'info\tkernel\t%s\n' "$(uname -sr)" >>"$tsv"
 printf 'info\tmemory\t%s\n' "$(awk '/^MemTotal/ {
     printf "%.1f GB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)" >>"$tsv"
 printf 'info\tpinned\t%s\n' "${pin:-no (taskset missing)}" >>"$tsv"
+printf 'info\tload average at start\t%s\n' \
+    "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$tsv"
 printf 'info\totzone\t%s (git %s)\n' "$($OTZ --version 2>/dev/null)" \
     "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')" \
     >>"$tsv"
