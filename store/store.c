@@ -31,6 +31,8 @@ enum {
 struct store {
 	sqlite3 *db;
 	char *path;
+	char **srcpath; /* sources.path by id, for the evidence strings */
+	size_t n_srcpath;
 	int readonly;
 	sqlite3_stmt *st[ST_N];
 };
@@ -255,6 +257,66 @@ fail:
 	return NULL;
 }
 
+static void
+free_srcpaths(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_srcpath; i++)
+		free(s->srcpath[i]);
+	free(s->srcpath);
+	s->srcpath = NULL;
+	s->n_srcpath = 0;
+}
+
+/* Load sources.path by id, once per load: the evidence strings of loaded
+ * flows and operations point into this table (one copy per capture file,
+ * not one per flow), valid until store_close(). */
+static int
+load_srcpaths(struct store *s)
+{
+	sqlite3_stmt *q;
+	sqlite3_int64 max = 0;
+	int rc;
+
+	free_srcpaths(s);
+	if (sqlite3_prepare_v2(s->db, "SELECT max(id) FROM sources", -1, &q,
+		NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		max = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (max <= 0)
+		return 0;
+	if (max > 10000000)
+		return -1; /* not a table otzone wrote */
+	s->srcpath = calloc((size_t)max + 1, sizeof(char *));
+	if (s->srcpath == NULL)
+		return -1;
+	s->n_srcpath = (size_t)max + 1;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, path FROM sources", -1, &q,
+		NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(q, 0);
+		const unsigned char *t = sqlite3_column_text(q, 1);
+
+		if (id >= 0 && (size_t)id < s->n_srcpath && t != NULL &&
+		    s->srcpath[id] == NULL)
+			s->srcpath[id] = strdup((const char *)t);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char *
+source_path(const struct store *s, sqlite3_int64 id)
+{
+	if (id < 0 || (size_t)id >= s->n_srcpath || s->srcpath[id] == NULL)
+		return "";
+	return s->srcpath[id];
+}
+
 void
 store_close(struct store *s)
 {
@@ -262,6 +324,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	free_srcpaths(s);
 	for (i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db != NULL)
@@ -828,21 +891,25 @@ store_load_flows(struct store *s, struct st_flow **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	if (load_srcpaths(s) != 0) {
+		seterr(errbuf, errlen, "read sources", s->db);
+		return -1;
+	}
 	if (sqlite3_prepare_v2(s->db,
 		"SELECT f.id, f.vlan, f.client_text, f.server_text, f.transport,"
 		" f.server_port, f.protocol, f.packets, f.bytes, f.connections,"
-		" f.first_us, f.last_us, COALESCE(s.path, ''), f.frame,"
+		" f.first_us, f.last_us, f.source_id, f.frame,"
 		" f.sec_mode, f.authenticated, f.encrypted, f.sec_policy,"
 		" f.client_vlan"
-		" FROM flows f LEFT JOIN sources s ON s.id = f.source_id"
+		" FROM flows f"
 		" ORDER BY length(f.client), f.client, length(f.server),"
 		" f.server, f.transport, f.server_port, f.protocol, f.vlan,"
 		" f.client_vlan", -1,
 		&q, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db,
 		"SELECT o.protocol, o.code, o.class, o.name, o.count, o.errors,"
-		" o.first_us, o.last_us, COALESCE(s.path, ''), o.frame"
-		" FROM operations o LEFT JOIN sources s ON s.id = o.source_id"
+		" o.first_us, o.last_us, o.source_id, o.frame"
+		" FROM operations o"
 		" WHERE o.flow_id = ? ORDER BY o.protocol, o.code", -1, &qo,
 		NULL) != SQLITE_OK) {
 		seterr(errbuf, errlen, "read flows", s->db);
@@ -873,7 +940,7 @@ store_load_flows(struct store *s, struct st_flow **out, size_t *n,
 		f->connections = (uint64_t)sqlite3_column_int64(q, 9);
 		f->first_us = sqlite3_column_int64(q, 10);
 		f->last_us = sqlite3_column_int64(q, 11);
-		col_str(q, 12, f->source, sizeof(f->source));
+		f->source = source_path(s, sqlite3_column_int64(q, 12));
 		f->frame = (uint64_t)sqlite3_column_int64(q, 13);
 		f->sec_mode = sqlite3_column_int(q, 14);
 		f->authenticated = sqlite3_column_int(q, 15);
@@ -912,7 +979,7 @@ store_load_flows(struct store *s, struct st_flow **out, size_t *n,
 			o->errors = (uint64_t)sqlite3_column_int64(qo, 5);
 			o->first_us = sqlite3_column_int64(qo, 6);
 			o->last_us = sqlite3_column_int64(qo, 7);
-			col_str(qo, 8, o->source, sizeof(o->source));
+			o->source = source_path(s, sqlite3_column_int64(qo, 8));
 			o->frame = (uint64_t)sqlite3_column_int64(qo, 9);
 		}
 		sqlite3_reset(qo);

@@ -156,7 +156,8 @@ struct st_op {
 	char name[64];
 	uint64_t count, errors;
 	int64_t first_us, last_us;
-	char source[256];
+	const char *source; /* capture file ("" unknown); owned by the store,
+			     * valid until store_close() */
 	uint64_t frame;
 };
 
@@ -171,7 +172,7 @@ struct st_flow {
 	char protocol[32];
 	uint64_t packets, bytes, connections;
 	int64_t first_us, last_us;
-	char source[256];
+	const char *source; /* as st_op.source */
 	uint64_t frame;
 	int sec_mode;	   /* OBS_SEC_*, 0 unknown */
 	int authenticated; /* DNP3 SA seen */

@@ -79,7 +79,7 @@ flow(const char *client, const char *server, const char *proto,
 	snprintf(f->server, sizeof(f->server), "%s", server);
 	snprintf(f->protocol, sizeof(f->protocol), "%s", proto);
 	snprintf(f->transport, sizeof(f->transport), "tcp");
-	snprintf(f->source, sizeof(f->source), "cap%zu.pcap", nf % 2);
+	f->source = nf % 2 ? "cap1.pcap" : "cap0.pcap";
 	f->server_port = port;
 	f->connections = conns;
 	f->packets = 20;
@@ -105,7 +105,7 @@ op(struct st_flow *f, const char *proto, uint32_t code, const char *cls,
 	o->frame = frame;
 	o->first_us = (int64_t)frame * 1000;
 	o->last_us = (int64_t)frame * 1000 + 100000;
-	snprintf(o->source, sizeof(o->source), "%s", f->source);
+	o->source = f->source;
 }
 
 static void
