@@ -45,7 +45,6 @@ Standard library only.
 """
 
 import argparse
-import heapq
 import json
 import os
 import random
@@ -107,8 +106,9 @@ class Writer:
 
 
 def read_records(path):
-    """Yield (ts_us, record bytes incl. header, frame view) of a classic
-    LE microsecond pcap, streaming."""
+    """Yield (ts_us, buf, start, end) for each record of a classic
+    little-endian microsecond pcap, streaming: buf[start:end] is the
+    record, its 16-byte header included."""
     with open(path, "rb") as f:
         hdr = f.read(24)
         if len(hdr) != 24 or hdr[:4] != b"\xd4\xc3\xb2\xa1":
