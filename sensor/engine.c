@@ -92,6 +92,7 @@ struct engine {
 	int dlt;
 	uint64_t now_us, last_sweep_us;
 	struct engine_stats st;
+	uint64_t stream_mem; /* dissector state + held stream bytes */
 	/* recent packet signatures, to drop SPAN copies */
 	struct {
 		uint64_t sig, ts;
@@ -349,16 +350,39 @@ lru_append(struct engine *e, struct conn *c, uint32_t idx1)
 }
 
 static void
-tcp_dir_free(struct tcp_dir *t)
+tcp_dir_free(struct engine *e, struct tcp_dir *t)
 {
 	struct ooo_seg *s, *n;
 
 	for (s = t->ooo; s != NULL; s = n) {
 		n = s->next;
+		e->stream_mem -= s->len;
 		free(s);
 	}
+	e->stream_mem -= t->tail_cap;
 	free(t->tail);
 	memset(t, 0, sizeof(*t));
+}
+
+/* May the per-flow stream memory grow by n bytes?  Counted when not. */
+static int
+stream_mem_ok(struct engine *e, size_t n)
+{
+	if (e->stream_mem + n > e->cfg.stream_mem) {
+		e->st.stream_mem_capped++;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+dstate_free(struct engine *e, struct conn *c)
+{
+	if (c->dstate != NULL) {
+		e->stream_mem -= c->dis->state_size ? c->dis->state_size : 1;
+		free(c->dstate);
+		c->dstate = NULL;
+	}
 }
 
 /* Decide the label of a connection that ends without one. */
@@ -434,9 +458,9 @@ conn_free(struct engine *e, struct conn *c)
 	for (h = 0; c->l4 == 17 && h < ENGINE_BCAST_RECENT; h++)
 		if (e->bcast[h] == idx1)
 			e->bcast[h] = 0;
-	tcp_dir_free(&c->td[0]);
-	tcp_dir_free(&c->td[1]);
-	free(c->dstate);
+	tcp_dir_free(e, &c->td[0]);
+	tcp_dir_free(e, &c->td[1]);
+	dstate_free(e, c);
 	label_flow_free(c->lf);
 	memset(c, 0, sizeof(*c));
 	c->hnext = e->free_head;
@@ -673,7 +697,8 @@ dis_port_match(const struct dissector *d, const struct conn *c)
 /* Try the OT dissectors on a connection's payload.  Port-hinted ones
  * first; any_port ones on every flow. */
 static void
-probe_conn(struct conn *c, const uint8_t *p, uint32_t n, int dir)
+probe_conn(struct engine *e, struct conn *c, const uint8_t *p, uint32_t n,
+    int dir)
 {
 	const struct dissector *best = NULL;
 	int pass, i, r, best_r = PROBE_NO;
@@ -705,9 +730,14 @@ probe_conn(struct conn *c, const uint8_t *p, uint32_t n, int dir)
 	/* MAYBE: take it tentatively only from a hinted port. */
 	if (best_r == PROBE_MAYBE && !dis_port_match(best, c))
 		return;
+	/* Per-flow dissector state comes out of the stream memory budget:
+	 * a flood of one-request flows cannot grow it without bound. */
+	if (!stream_mem_ok(e, best->state_size ? best->state_size : 1))
+		return;
 	c->dstate = calloc(1, best->state_size ? best->state_size : 1);
 	if (c->dstate == NULL)
 		return;
+	e->stream_mem += best->state_size ? best->state_size : 1;
 	c->dis = best;
 	c->state = CS_OT;
 }
@@ -715,12 +745,10 @@ probe_conn(struct conn *c, const uint8_t *p, uint32_t n, int dir)
 static void
 conn_drop_dissector(struct engine *e, struct conn *c)
 {
-	(void)e;
-	free(c->dstate);
-	c->dstate = NULL;
+	dstate_free(e, c);
 	c->dis = NULL;
-	tcp_dir_free(&c->td[0]);
-	tcp_dir_free(&c->td[1]);
+	tcp_dir_free(e, &c->td[0]);
+	tcp_dir_free(e, &c->td[1]);
 	c->state = CS_NEW;
 }
 
@@ -793,12 +821,15 @@ tail_append(struct engine *e, struct conn *c, int dir, const uint8_t *p,
 			nc *= 2;
 		if (nc > e->cfg.reasm_bytes)
 			nc = e->cfg.reasm_bytes;
-		nb = realloc(t->tail, nc);
+		nb = stream_mem_ok(e, nc - t->tail_cap) ? realloc(t->tail, nc)
+							 : NULL;
 		if (nb == NULL) {
 			t->tail_len = 0;
+			e->st.anomalies++;
 			c->dis->resync(c->dstate, dir);
 			return -1;
 		}
+		e->stream_mem += nc - t->tail_cap;
 		t->tail = nb;
 		t->tail_cap = nc;
 	}
@@ -862,6 +893,7 @@ ooo_drain(struct engine *e, struct conn *c, int dir)
 		t->ooo = s->next;
 		t->n_ooo--;
 		t->ooo_bytes -= s->len;
+		e->stream_mem -= s->len;
 		if (skip >= 0 && (uint32_t)skip < s->len) {
 			t->next += s->len - (uint32_t)skip;
 			deliver(e, c, dir, s->data + skip,
@@ -919,9 +951,12 @@ ooo_hold(struct engine *e, struct conn *c, int dir, uint32_t seq,
 		if (seqdiff(seq, (*pp)->seq) < 0)
 			break;
 	}
+	if (!stream_mem_ok(e, n))
+		return;
 	s = malloc(sizeof(*s) + n);
 	if (s == NULL)
 		return;
+	e->stream_mem += n;
 	s->seq = seq;
 	s->len = n;
 	memcpy(s->data, p, n);
@@ -1167,7 +1202,7 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 	if (c->state == CS_NEW && p.payload_len > 0 &&
 	    (p.l4 == 6 || p.l4 == 17)) {
 		if (c->probes < ENGINE_PROBE_MAX_PKTS)
-			probe_conn(c, p.payload, p.payload_len, dir);
+			probe_conn(e, c, p.payload, p.payload_len, dir);
 		if (c->state == CS_NEW && c->probes >= 1)
 			c->state = CS_NDPI;
 	} else if (c->state == CS_NEW && p.payload_len > 0) {
@@ -1210,6 +1245,7 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 	e->cfg.reasm_bytes = ENGINE_REASM_BYTES_DEFAULT;
 	e->cfg.tcp_timeout_s = ENGINE_TCP_TIMEOUT_S;
 	e->cfg.udp_timeout_s = ENGINE_UDP_TIMEOUT_S;
+	e->cfg.stream_mem = ENGINE_STREAM_MEM_DEFAULT;
 	if (cfg != NULL) {
 		if (cfg->max_conns)
 			e->cfg.max_conns = cfg->max_conns;
@@ -1219,6 +1255,8 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 			e->cfg.tcp_timeout_s = cfg->tcp_timeout_s;
 		if (cfg->udp_timeout_s)
 			e->cfg.udp_timeout_s = cfg->udp_timeout_s;
+		if (cfg->stream_mem)
+			e->cfg.stream_mem = cfg->stream_mem;
 	}
 	while (hsize < e->cfg.max_conns * 2u && hsize < (1u << 30))
 		hsize <<= 1;

@@ -23,6 +23,10 @@
 #define ENGINE_CLOSED_TIMEOUT_S 5u /* after RST or FIN both ways */
 #define ENGINE_NDPI_MAX_PKTS 24u   /* then nDPI gives up on the flow */
 #define ENGINE_PROBE_MAX_PKTS 8u   /* payloads probed by OT dissectors */
+/* All per-flow dissector state and held stream bytes together: beyond it,
+ * new flows are not dissected (nDPI labels them) and held bytes are
+ * dropped with a resynchronisation; counted in stream_mem_capped. */
+#define ENGINE_STREAM_MEM_DEFAULT (96u << 20)
 #define ENGINE_DEDUP_US 1000u	   /* same packet again within this: a copy */
 #define ENGINE_DEDUP_SLOTS 8192u   /* recent packet signatures kept */
 
@@ -31,6 +35,7 @@ struct engine_cfg {
 	uint32_t reasm_bytes;
 	uint32_t tcp_timeout_s, udp_timeout_s;
 	int no_dedup; /* count SPAN duplicates as packets (default: drop) */
+	uint32_t stream_mem; /* bytes; ENGINE_STREAM_MEM_DEFAULT */
 	struct graph_limits graph;
 };
 
@@ -45,6 +50,7 @@ struct engine_stats {
 	uint64_t ops;
 	uint64_t ndpi_flows;
 	uint64_t duplicates; /* the same packet seen again within 1 ms */
+	uint64_t stream_mem_capped; /* refusals by the stream memory budget */
 };
 
 struct engine;

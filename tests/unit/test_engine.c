@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../dissectors/dissect.h"
 #include "../../sensor/engine.h"
 #include "../../store/store.h"
 
@@ -616,6 +617,35 @@ START_TEST(flush_during_classification_keeps_the_label)
 }
 END_TEST
 
+START_TEST(stream_memory_budget)
+{
+	/* Room for one Modbus flow's state only: the second flow is not
+	 * dissected (its operations are not counted), and says so. */
+	struct engine_cfg cfg;
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.stream_mem = (uint32_t)dissector_modbus.state_size + 100;
+	rig_open(&r, &cfg);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 44000, 502, 1, 1, 0x18, pl, n, 0);
+	feed(&r, CLI, SRV + 1, 44001, 502, 1, 1, 0x18, pl, n, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(nf, 2);
+	ck_assert_uint_eq(es.stream_mem_capped, 1);
+	ck_assert_str_eq(fs[0].server, "10.0.0.10");
+	ck_assert_uint_eq(fs[0].n_ops, 1);
+	ck_assert_str_eq(fs[1].server, "10.0.0.11");
+	ck_assert_uint_eq(fs[1].n_ops, 0);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(cap_evicts_oldest)
 {
 	struct engine_cfg cfg;
@@ -705,6 +735,7 @@ engine_suite(void)
 	tcase_add_test(tc, span_duplicates_counted_once);
 	tcase_add_test(tc, span_duplicates_kept_when_off);
 	tcase_add_test(tc, flush_during_classification_keeps_the_label);
+	tcase_add_test(tc, stream_memory_budget);
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);
