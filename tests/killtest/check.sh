@@ -15,7 +15,10 @@
 #      - every asset and flow in it is in the complete read, with counts
 #        (packets, bytes, connections, operations) no larger;
 #      - `otzone read --force` of the same file then exits 0 and adds up:
-#        every count equals what the kill left plus the complete read's.
+#        every count equals what the kill left plus the complete read's;
+#      - a crash loses at most a flush interval (README): of the packets
+#        read before the kill, all but the last two intervals (1M each)
+#        are in the database.
 # 2. (root, chattr) the database and its WAL made immutable between the
 #    source's registration and the first flush: the failed flush is
 #    reported ("(retrying)"); made writable again, the retry writes it
@@ -56,7 +59,7 @@ el() { echo "$((($(now) - t0) / 1000000000)) s"; }
 if [ "$mode" = long ]; then
 	flood=3000000 sources=30000 secs=60
 	kills="pos:10 pos:25 pos:40 pos:55 pos:70 pos:85 pos:95 pos:100
-	    wal:2000000 wal:6000000 db:4000000"
+	    wal:1000000 wal:3000000 wal:6000000"
 else
 	flood=1200000 sources=30000 secs=30
 	kills="wal:4000000 pos:90"
@@ -71,7 +74,7 @@ cache=${TMPDIR:-/tmp}/otzone-killtest
 cap=$cache/scan-$flood-$sources-$secs-$sum.pcap
 mkdir -p "$cache"
 if [ ! -s "$cap" ]; then
-	rm -f "$cache"/scan-*.pcap
+	rm -f "$cache"/scan-$flood-$sources-$secs-*.pcap
 	if ! python3 "$gen" "$cap.tmp" --flood $flood --sources $sources \
 	    --seconds $secs >"$tmp/gen.log" 2>&1; then
 		cat "$tmp/gen.log"
@@ -205,6 +208,24 @@ def main():
                        'flush' % (len(seen),
                                   (max(seen) - min(seen)).total_seconds()))
         print('%d of %d steady flows present' % (len(seen), len(steady)))
+    elif a[0] == 'loss':
+        # "a crash loses at most one flush interval": of the packets read
+        # before the kill (from the bytes read), all but the last two
+        # intervals' worth must be in the database (one interval read
+        # since the last flush, one more for the flush under way).
+        full, k = load(a[1]), load(a[2])
+        total = flow_packets(full)
+        read = total * min(int(a[3]), int(a[4])) // int(a[4])
+        iv = 1000000  # INGEST_FLUSH_PACKETS, sensor/ingest.c
+        have = flow_packets(k)
+        need = max(0, (read // iv - 1) * iv - 5000)
+        if have < need:
+            bad.append('crash-loses-more-than-one-interval: %d of about '
+                       '%d packets read are in the database, want at '
+                       'least %d' % (have, read, need))
+        else:
+            print('%d of about %d packets read kept (at least %d)' %
+                  (have, read, need))
     elif a[0] == 'add':
         full, k, k2 = load(a[1]), load(a[2]), load(a[3])
         for key in set(full) | set(k) | set(k2):
@@ -233,7 +254,11 @@ chk() { python3 "$tmp/chk.py" "$@"; }
 
 # ---- 1. SIGKILL --------------------------------------------------------------
 t=$(now)
-"$otz" --db "$tmp/full.db" read --quiet "$cap" || bad "complete read failed"
+if ! "$otz" --db "$tmp/full.db" read --quiet "$cap"; then
+	echo "killtest: FAIL: the complete read of $cap failed"
+	echo "killtest: 0 passed, 1 failed"
+	exit 1
+fi
 full_ms=$((($(now) - t) / 1000000))
 chk dump "$otz" "$tmp/full.db" "$tmp/full" || bad "dump of the complete read"
 echo "killtest: $(basename "$cap"): complete read in $full_ms ms," \
@@ -310,12 +335,23 @@ for k in $kills; do
 			sleep 0.01
 		done
 	fi
+	# how far it had read: rchar less the 2 MiB of the content hash
+	r=$(sed -n 's/^rchar: //p' /proc/$pid/io 2>/dev/null)
 	kill -KILL $pid 2>/dev/null
 	{ wait $pid; } 2>/dev/null
 	rc=$?
 	[ $rc -eq 137 ] ||
 	    echo "killtest: $n: otzone had ended (exit $rc) before the kill"
+	r=$((${r:-0} - 2097152))
+	[ $r -lt 0 ] && r=0
+	[ $rc -eq 137 ] || r=$capsize
 	killed $n
+	if out=$(chk loss "$tmp/full" "$tmp/$n" $r $capsize); then
+		echo "killtest: $n: $out"
+		ok
+	else
+		bad "$n: $out"
+	fi
 	echo "killtest: $n: checked at $(el)"
 	rm -f "$db" "$db-wal" "$db-shm" "$tmp/$n".*
 done
