@@ -22,7 +22,8 @@ MANIFEST: one case per line, tab-separated:
   files    capture file(s) in OUTDIR, '+'-separated (read in one run)
   rc       expected exit status (0 or 2)
   pattern  extended regex that a stderr line must match ('-': none);
-           FILE stands for the path of the first file as otzone was given
+           FILE (FILE2) stands for the path of the first (second) file
+           as otzone was given it
   prefix   a case whose assets and flows must equal this one's ('-': none)
   checks   space-separated: op=PROTO:CODE=N (a request count over all
            flows), truncated>0, rss<MB, ('-': none)
