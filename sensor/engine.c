@@ -420,8 +420,12 @@ conn_push(struct engine *e, struct conn *c, int final)
 		/* Still being classified (handshake, first payloads, a
 		 * dissector not yet confirmed, nDPI still looking): keep the
 		 * counters for a later push rather than fixing a label now. */
-		if (!final)
+		if (!final && (c->had_payload ||
+				  e->now_us < c->first_us + ENGINE_SILENT_WAIT_US))
 			return;
+		/* final, or a connection that stayed silent (no payload)
+		 * for ENGINE_SILENT_WAIT_US: a scan probe or an idle
+		 * handshake, labelled now so a crash cannot lose it */
 		conn_final_label(e, c);
 	}
 	ed = conn_edge(e, c);

@@ -27,6 +27,9 @@
  * new flows are not dissected (nDPI labels them) and held bytes are
  * dropped with a resynchronisation; counted in stream_mem_capped. */
 #define ENGINE_STREAM_MEM_DEFAULT (96u << 20)
+/* A connection without payload this long after its first packet is
+ * labelled (usually "unknown") at the next periodic push. */
+#define ENGINE_SILENT_WAIT_US 10000000ull
 #define ENGINE_DEDUP_US 1000u	   /* same packet again within this: a copy */
 #define ENGINE_DEDUP_SLOTS 8192u   /* recent packet signatures kept */
 

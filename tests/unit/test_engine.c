@@ -617,6 +617,43 @@ START_TEST(flush_during_classification_keeps_the_label)
 }
 END_TEST
 
+START_TEST(silent_connection_pushed_after_wait)
+{
+	/* A SYN that nobody answers: held by a periodic push while it might
+	 * still be a handshake, labelled and pushed once it stayed silent
+	 * ENGINE_SILENT_WAIT_US, so a crash after that flush loses nothing. */
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf;
+	struct engine_stats es;
+	char err[128];
+
+	rig_open(&r, NULL);
+	feed(&r, CLI, SRV, 45000, 80, 1, 0, 0x02, NULL, 0, 0);
+	engine_push(r.e);
+	ck_assert_int_eq(store_flush(r.st, r.g, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_load_flows(r.st, &fs, &nf, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(nf, 0);
+	store_free_flows(fs, nf);
+	r.ts += ENGINE_SILENT_WAIT_US;
+	feed(&r, CLI, SRV + 1, 45001, 80, 1, 0, 0x02, NULL, 0, 0);
+	engine_push(r.e);
+	ck_assert_int_eq(store_flush(r.st, r.g, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_load_flows(r.st, &fs, &nf, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(nf, 1);
+	ck_assert_str_eq(fs[0].server, "10.0.0.10");
+	ck_assert_str_eq(fs[0].protocol, "unknown");
+	ck_assert_uint_eq(fs[0].packets, 1);
+	store_free_flows(fs, nf);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(nf, 2);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(stream_memory_budget)
 {
 	/* Room for one Modbus flow's state only: the second flow is not
@@ -735,6 +772,7 @@ engine_suite(void)
 	tcase_add_test(tc, span_duplicates_counted_once);
 	tcase_add_test(tc, span_duplicates_kept_when_off);
 	tcase_add_test(tc, flush_during_classification_keeps_the_label);
+	tcase_add_test(tc, silent_connection_pushed_after_wait);
 	tcase_add_test(tc, stream_memory_budget);
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, idle_timeout);
