@@ -229,8 +229,11 @@ store_open(const char *path, int readonly, char *errbuf, size_t errlen)
 		}
 		return s;
 	}
+	/* A 32 MiB page cache: a flush of a large graph re-reads far fewer
+	 * pages (docs/performance.md, recommendation 7). */
 	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		    "PRAGMA foreign_keys=ON;", errbuf, errlen) != 0)
+		    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;", errbuf,
+		errlen) != 0)
 		goto fail;
 	if (ver < 1) {
 		/* Migrations go here, one step per version. */
