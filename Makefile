@@ -49,7 +49,8 @@ LIBS = $(PKG_LIBS) -lm -lpthread
 DEB_BUILD = build-essential pkg-config libpcap-dev libndpi-dev libevent-dev \
 	libsqlite3-dev check libyaml-dev ieee-data
 DEB_TEST = tshark tcpreplay graphviz clang libclang-rt-14-dev python3 \
-	iproute2 valgrind libndpi-bin sqlite3 chromium time util-linux
+	iproute2 valgrind libndpi-bin sqlite3 chromium time util-linux \
+	e2fsprogs
 
 DIS_SRC := $(wildcard dissectors/*.c)
 STORE_SRC := $(wildcard store/*.c)
