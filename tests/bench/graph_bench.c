@@ -75,7 +75,7 @@ add_flow(struct st_flow *f, struct st_op *op, int ccell, int cn, int scell,
 	f->bytes = 141;
 	f->connections = 1;
 	f->first_us = f->last_us = t;
-	snprintf(f->source, sizeof(f->source), "graph.pcap");
+	f->source = "graph.pcap";
 	f->frame = 1;
 	memset(op, 0, sizeof(*op));
 	snprintf(op->protocol, sizeof(op->protocol), "modbus");
