@@ -38,7 +38,7 @@ endif
 # Dissectors read hostile bytes: they also build with -Wconversion.
 DIS_CFLAGS = -Wconversion -Wsign-conversion
 
-PKGS = libpcap libndpi libevent sqlite3 yaml-0.1
+PKGS = libpcap libndpi libevent sqlite3 yaml-0.1 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -47,10 +47,10 @@ LIBS = $(PKG_LIBS) -lm -lpthread
 
 # Debian packages: to build and run, and for tests and tools.
 DEB_BUILD = build-essential pkg-config libpcap-dev libndpi-dev libevent-dev \
-	libsqlite3-dev check libyaml-dev ieee-data
+	libsqlite3-dev check libyaml-dev ieee-data libpq-dev
 DEB_TEST = tshark tcpreplay graphviz clang libclang-rt-14-dev python3 \
 	iproute2 valgrind libndpi-bin sqlite3 chromium time util-linux \
-	e2fsprogs
+	e2fsprogs postgresql
 
 DIS_SRC := $(wildcard dissectors/*.c)
 STORE_SRC := $(wildcard store/*.c)
@@ -178,10 +178,11 @@ golden-update: $(BUILD)/otzone
 	@sh tests/golden/run.sh $(BUILD)/otzone --update
 
 # No dissector may include capture, database, event or nDPI headers, nor
-# reach into sensor/ or store/; store/ may not use pcap, libevent or nDPI.
+# reach into sensor/ or store/; store/ may not use pcap, libevent, nDPI
+# or libpq (PostgreSQL is sensor/central.c's).
 check-deps:
 	@bad=$$(grep -nE '#include *[<"](pcap|sqlite3|event2|ndpi|yaml)|#include *"\.\./(sensor|store)/' dissectors/*.[ch]; \
-	  grep -nE '#include *[<"](pcap|event2|ndpi)' store/*.[ch]); \
+	  grep -nE '#include *[<"](pcap|event2|ndpi|libpq)' store/*.[ch]); \
 	if [ -n "$$bad" ]; then echo "check-deps: forbidden include:"; \
 	  echo "$$bad"; exit 1; fi; echo "check-deps: module boundaries ok"
 
