@@ -246,7 +246,8 @@ sink_ident(void *arg, const struct obs_ident *id)
 
 	conn_confirm(e, c, id->proto);
 	if (a != NULL)
-		graph_asset_ident(a, id, e->now_us);
+		graph_asset_ident_at(a, id, e->now_us, e->src_id,
+		    e->cur_frame);
 }
 
 static void

@@ -149,6 +149,21 @@ graph_asset_noise(struct graph *g, uint16_t vlan, const uint8_t ip[16])
 	return asset_get(g, vlan, ip, g->lim.max_assets / GRAPH_NOISE_SHARE);
 }
 
+struct g_asset *
+graph_asset_find(const struct graph *g, uint16_t vlan, const uint8_t ip[16])
+{
+	uint32_t h, i;
+	struct g_asset *a;
+
+	h = hash_bytes(2166136261u ^ vlan, ip, 16) & g->amask;
+	for (i = g->ahash[h]; i != 0; i = a->next) {
+		a = graph_asset_at(g, i - 1);
+		if (a->vlan == vlan && memcmp(a->ip, ip, 16) == 0)
+			return a;
+	}
+	return NULL;
+}
+
 /* Find, or create while fewer than limit assets exist. */
 static struct g_asset *
 asset_get(struct graph *g, uint16_t vlan, const uint8_t *ip, uint32_t limit)
@@ -239,7 +254,6 @@ graph_asset_ident(struct g_asset *a, const struct obs_ident *o, uint64_t ts)
 	struct g_ident *id = a->ident;
 	uint8_t ch = 0;
 
-	(void)ts;
 	if (id == NULL) {
 		id = a->ident = calloc(1, sizeof(*id));
 		if (id == NULL)
@@ -267,9 +281,26 @@ graph_asset_ident(struct g_asset *a, const struct obs_ident *o, uint64_t ts)
 	}
 	if (ch) {
 		id->proto = o->proto;
+		if (ts != 0)
+			id->ts_us = ts;
 		a->ident_dirty = 1;
 		a->dirty = 1;
 	}
+}
+
+void
+graph_asset_ident_at(struct g_asset *a, const struct obs_ident *o,
+    uint64_t ts_us, uint32_t src_id, uint64_t frame)
+{
+	uint8_t was = a->ident_dirty;
+
+	a->ident_dirty = 0;
+	graph_asset_ident(a, o, ts_us);
+	if (a->ident_dirty && a->ident != NULL) {
+		a->ident->src_id = src_id;
+		a->ident->frame = frame;
+	}
+	a->ident_dirty |= was;
 }
 
 static uint32_t

@@ -10,6 +10,9 @@ struct g_ident {
 	char vendor[64], product[64], model[64], firmware[32], hardware[32],
 	    serial[64], name[64], url[128];
 	uint32_t vendor_id, device_type, product_code;
+	/* The packet that last changed it (change events' evidence). */
+	uint64_t ts_us, frame;
+	uint32_t src_id;
 };
 
 struct g_asset {
@@ -23,6 +26,7 @@ struct g_asset {
 	uint64_t d_pkts, d_bytes; /* since the last flush */
 	struct g_ident *ident;	  /* NULL until a device says who it is */
 	uint8_t ident_dirty;
+	uint8_t in_db; /* written by a committed flush (events.c) */
 	uint32_t next; /* hash chain: index + 1 */
 };
 
@@ -43,6 +47,7 @@ struct g_edge {
 	uint8_t l4;
 	uint8_t dirty;
 	uint8_t dead; /* merged into another edge: not written */
+	uint8_t in_db; /* written by a committed flush (events.c) */
 	uint8_t sec_mode, authenticated, encrypted;
 	char sec_policy[96];
 	uint64_t first_us, last_us;
@@ -79,5 +84,9 @@ graph_edge_at(const struct graph *g, uint32_t i)
 {
 	return &g->echunks[i / GRAPH_CHUNK][i % GRAPH_CHUNK];
 }
+
+/* Find an asset without creating it (NULL when absent). */
+struct g_asset *graph_asset_find(const struct graph *, uint16_t vlan,
+    const uint8_t ip[16]);
 
 #endif

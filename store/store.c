@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "fsdiag.h"
+#include "events_impl.h"
 #include "graph_impl.h"
 
 enum {
@@ -97,12 +99,27 @@ static const char schema_v1[] =
     " class TEXT, zone_from TEXT, zone_to TEXT, count INTEGER,"
     " first_us INTEGER, last_us INTEGER, source TEXT, frame INTEGER);";
 
+/* SQLite's message, and for a refused write what the file system says
+ * (fsdiag.c): SQLite's own errno is often that of an unrelated call. */
 static void
 seterr(char *errbuf, size_t errlen, const char *what, sqlite3 *db)
 {
-	if (errbuf != NULL && errlen > 0)
-		snprintf(errbuf, errlen, "%s: %s", what,
-		    db ? sqlite3_errmsg(db) : "out of memory");
+	char hint[512];
+	int c;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	hint[0] = '\0';
+	if (db != NULL) {
+		c = sqlite3_errcode(db) & 0xff;
+		if (c == SQLITE_IOERR || c == SQLITE_READONLY ||
+		    c == SQLITE_FULL || c == SQLITE_CANTOPEN || c == SQLITE_PERM)
+			store_fs_hint(sqlite3_db_filename(db, "main"), hint,
+			    sizeof(hint));
+	}
+	snprintf(errbuf, errlen, "%s: %s%s%s", what,
+	    db ? sqlite3_errmsg(db) : "out of memory", hint[0] ? "; " : "",
+	    hint);
 }
 
 static int
@@ -618,13 +635,18 @@ flush_edge(struct store *s, const struct graph *g, struct g_edge *e)
 	return 0;
 }
 
-int
-store_flush(struct store *s, struct graph *g, char *errbuf, size_t errlen)
+static int
+flush_ev(struct store *s, struct graph *g, struct store_events *ev,
+    char *errbuf, size_t errlen)
 {
 	uint32_t i, j;
 
 	if (exec(s, "BEGIN IMMEDIATE", errbuf, errlen) != 0)
 		return -1;
+	/* Change events: compared with what the database holds before this
+	 * flush's writes, inside the same transaction. */
+	if (ev != NULL && events_detect(ev, s, g) != 0)
+		goto fail;
 	for (i = 0; i < g->n_assets; i++) {
 		struct g_asset *a = graph_asset_at(g, i);
 
@@ -643,15 +665,21 @@ store_flush(struct store *s, struct graph *g, char *errbuf, size_t errlen)
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	/* Committed: only now forget the deltas. */
+	if (ev != NULL)
+		events_commit(ev, 1);
 	for (i = 0; i < g->n_assets; i++) {
 		struct g_asset *a = graph_asset_at(g, i);
 
+		if (a->dirty && (a->first_us != 0 || a->d_pkts != 0))
+			a->in_db = 1;
 		a->dirty = a->ident_dirty = 0;
 		a->d_pkts = a->d_bytes = 0;
 	}
 	for (i = 0; i < g->n_edges; i++) {
 		struct g_edge *e = graph_edge_at(g, i);
 
+		if (e->dirty && !e->dead)
+			e->in_db = 1;
 		e->dirty = 0;
 		e->d_pkts = e->d_bytes = e->d_conns = 0;
 		for (j = 0; j < e->n_ops; j++)
@@ -659,9 +687,24 @@ store_flush(struct store *s, struct graph *g, char *errbuf, size_t errlen)
 	}
 	return 0;
 fail:
+	if (ev != NULL)
+		events_commit(ev, 0);
 	seterr(errbuf, errlen, "write", s->db);
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+int
+store_flush(struct store *s, struct graph *g, char *errbuf, size_t errlen)
+{
+	return flush_ev(s, g, NULL, errbuf, errlen);
+}
+
+int
+store_flush_events(struct store *s, struct graph *g, struct store_events *ev,
+    char *errbuf, size_t errlen)
+{
+	return flush_ev(s, g, ev, errbuf, errlen);
 }
 
 /* ---- read side ------------------------------------------------------------ */

@@ -71,6 +71,9 @@ void graph_asset_name(struct graph *, struct g_asset *, int is_role,
     const char *name); /* a protocol ("modbus") or a role ("s7-server") */
 void graph_asset_ident(struct g_asset *, const struct obs_ident *,
     uint64_t ts_us);
+/* The same, remembering the packet (source, frame) that changed it. */
+void graph_asset_ident_at(struct g_asset *, const struct obs_ident *,
+    uint64_t ts_us, uint32_t src_id, uint64_t frame);
 
 /* Intern a protocol name ("modbus", "http"); returns its id (> 0), or 0
  * when the table is full. */
