@@ -392,6 +392,11 @@ else
 	then ok; else
 		bad "$n: exit $rc, want 0 after a reported, retried flush"
 	fi
+	# the cause is named, not only SQLite's "disk I/O error"
+	if grep -q "^otzone: $db: .*is immutable or append-only" "$tmp/$n.err"
+	then ok; else
+		bad "$n: the message does not name the immutable file"
+	fi
 	chk dump "$otz" "$db" "$tmp/$n"
 	if out=$(chk add /dev/null "$tmp/full" "$tmp/$n"); then ok; else
 		bad "$n: not the complete inventory:"
@@ -492,10 +497,13 @@ SH
 	unshare -m sh "$tmp/ro.sh" "$otz" "$mnt" "$base" "$small" "$tmp/ro"
 	rc=$(cat "$tmp/ro.rc" 2>/dev/null || echo none)
 	sed 's/^/killtest: read-only: /' "$tmp/ro.err" | tail -2
-	if [ "$rc" = 2 ] && grep -q "^otzone: $mnt/db: " "$tmp/ro.err"; then
+	if [ "$rc" = 2 ] &&
+	    grep -q "^otzone: $mnt/db: .*$mnt is on a read-only file system" \
+	    "$tmp/ro.err"; then
 		ok
 	else
-		bad "read-only: exit $rc, want 2 and an 'otzone: $mnt/db:' line"
+		bad "read-only: exit $rc, want 2 and an 'otzone: $mnt/db: ..." \
+		    "$mnt is on a read-only file system' line"
 	fi
 	chk dump "$otz" "$tmp/ro.db" "$tmp/ro"
 	if chk add /dev/null "$tmp/ref1" "$tmp/ro" >"$tmp/out"; then ok; else
