@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -25,6 +26,10 @@
 #define INGEST_FLUSH_PACKETS 1000000u
 #define INGEST_HASH_SAMPLE (1u << 20) /* bytes hashed at each end */
 #define INGEST_MAX_FILES 100000u
+/* Classic pcap files are read in blocks of this size and their records
+ * walked in place (see blk_next); a record is at most BLK_MAX_CAPLEN. */
+#define INGEST_BLOCK (1u << 20)
+#define BLK_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
 
 struct input {
 	char *path;
@@ -259,6 +264,215 @@ progress_show(struct progress *pg, uint64_t pkts, uint64_t file_off,
 	fflush(stderr);
 }
 
+
+/*
+ * The block reader for classic pcap files.  libpcap reads each record
+ * with two fread() calls through stdio (a fifth of the time on small
+ * frames); this reads 1 MiB at a time with read(2) and walks the 16-byte
+ * record headers in place.  It keeps every check libpcap makes, with
+ * libpcap's messages: a record cut by the end of the file, a captured
+ * length over 256 KiB, a record longer than the file's snaplen (which
+ * libpcap cuts silently, and otzone reports as damage).  The file header
+ * was already checked by pcap_open_offline; only files whose records
+ * libpcap hands over unchanged come here (pcap 2.4, micro- or
+ * nanosecond magic in either byte order, a link type without pseudo-
+ * header fix-ups); anything else stays on libpcap.
+ */
+struct blk {
+	int fd;
+	uint8_t *buf;
+	size_t cap;	 /* INGEST_BLOCK + room for the longest record */
+	size_t pos, len; /* unread bytes are buf[pos..len) */
+	uint64_t off;	 /* file offset of buf[pos] */
+	int eof, err;	 /* err: errno of a failed read */
+	int swapped, nsec;
+	uint32_t snaplen;
+};
+
+struct blk_rec {
+	const uint8_t *data;
+	uint32_t caplen, len;
+	uint64_t ts_us;
+};
+
+static uint32_t
+blk_u32(const struct blk *b, const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return b->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* Make at least need bytes available at buf[pos]; returns how many are
+ * (fewer only at the end of the file or on a read error). */
+static size_t
+blk_fill(struct blk *b, size_t need)
+{
+	if (b->len - b->pos >= need)
+		return b->len - b->pos;
+	if (b->pos > 0) {
+		memmove(b->buf, b->buf + b->pos, b->len - b->pos);
+		b->len -= b->pos;
+		b->pos = 0;
+	}
+	while (b->len < need && !b->eof && !b->err) {
+		ssize_t n = read(b->fd, b->buf + b->len, b->cap - b->len);
+
+		if (n > 0)
+			b->len += (size_t)n;
+		else if (n == 0)
+			b->eof = 1;
+		else if (errno != EINTR)
+			b->err = errno;
+	}
+	return b->len - b->pos;
+}
+
+/*
+ * Is this classic capture one the block reader handles the way libpcap
+ * would?  Reads the file header; on yes, b is ready at the first record.
+ */
+static int
+blk_open(struct blk *b, const char *path, int dlt, int snaplen)
+{
+	uint8_t h[24];
+	uint32_t magic;
+	uint16_t major, minor;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	switch (dlt) {
+	case DLT_EN10MB:
+	case DLT_NULL:
+	case DLT_LOOP:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+		break;
+	default:
+		return 0;
+	}
+	if (snaplen <= 0)
+		return 0;
+	b->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (b->fd < 0)
+		return 0;
+	if (read(b->fd, h, sizeof(h)) != (ssize_t)sizeof(h))
+		goto no;
+	memcpy(&magic, h, 4);
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du) {
+		b->swapped = 0;
+	} else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u) {
+		b->swapped = 1;
+		magic = __builtin_bswap32(magic);
+	} else {
+		goto no;
+	}
+	b->nsec = magic == 0xa1b23c4du;
+	memcpy(&major, h + 4, 2);
+	memcpy(&minor, h + 6, 2);
+	if (b->swapped) {
+		major = __builtin_bswap16(major);
+		minor = __builtin_bswap16(minor);
+	}
+	/* 2.3 and older may have caplen and len swapped: libpcap's. */
+	if (major != 2 || minor < 4)
+		goto no;
+	/* libpcap swaps fields inside SLL headers of swapped files */
+	if (b->swapped && (dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2))
+		goto no;
+	b->snaplen = (uint32_t)snaplen;
+	b->cap = INGEST_BLOCK + 16 + BLK_MAX_CAPLEN;
+	b->buf = malloc(b->cap);
+	if (b->buf == NULL)
+		goto no;
+	b->off = 24;
+	(void)posix_fadvise(b->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 1;
+no:
+	close(b->fd);
+	b->fd = -1;
+	return 0;
+}
+
+static void
+blk_close(struct blk *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b->buf);
+	b->fd = -1;
+	b->buf = NULL;
+}
+
+/*
+ * The next record: 1, 0 at the end of the file, -1 with libpcap's
+ * message in err (damage), -2 for a record longer than the snaplen.
+ */
+static int
+blk_next(struct blk *b, struct blk_rec *r, char *err, size_t errlen)
+{
+	const uint8_t *h;
+	size_t avail = blk_fill(b, 16);
+	uint32_t usec;
+
+	if (avail < 16) {
+		if (b->err)
+			snprintf(err, errlen, "error reading dump file: %s",
+			    strerror(b->err));
+		else if (avail == 0)
+			return 0;
+		else
+			snprintf(err, errlen, "truncated dump file; tried to "
+			    "read 16 header bytes, only got %zu", avail);
+		return -1;
+	}
+	h = b->buf + b->pos;
+	r->caplen = blk_u32(b, h + 8);
+	r->len = blk_u32(b, h + 12);
+	if (r->caplen > BLK_MAX_CAPLEN) {
+		if (r->caplen > b->snaplen)
+			snprintf(err, errlen, "invalid packet capture length "
+			    "%u, bigger than snaplen of %u", r->caplen,
+			    b->snaplen);
+		else
+			snprintf(err, errlen, "invalid packet capture length "
+			    "%u, bigger than maximum of %u", r->caplen,
+			    BLK_MAX_CAPLEN);
+		return -1;
+	}
+	avail = blk_fill(b, 16 + (size_t)r->caplen) - 16;
+	h = b->buf + b->pos;
+	if (avail < r->caplen) {
+		if (b->err)
+			snprintf(err, errlen, "error reading dump file: %s",
+			    strerror(b->err));
+		else if (r->caplen > b->snaplen && avail < b->snaplen)
+			snprintf(err, errlen, "truncated dump file; tried to "
+			    "read %u captured bytes, only got %zu",
+			    b->snaplen, avail);
+		else
+			snprintf(err, errlen, "truncated dump file; tried to "
+			    "read %u captured bytes, only got %zu",
+			    r->caplen, avail);
+		return -1;
+	}
+	if (r->caplen > b->snaplen)
+		return -2;
+	/* libpcap's struct pcap_timeval: signed 32-bit fields */
+	usec = blk_u32(b, h + 4);
+	r->ts_us = (uint64_t)(int64_t)(int32_t)blk_u32(b, h) * 1000000u +
+	    (uint64_t)(int64_t)(b->nsec ? (int32_t)usec / 1000
+					: (int32_t)usec);
+	r->data = h + 16;
+	b->pos += 16 + (size_t)r->caplen;
+	b->off += 16 + (uint64_t)r->caplen;
+	return 1;
+}
+
 static int
 flush(struct store *st, struct engine *e, struct graph *g)
 {
@@ -294,6 +508,7 @@ read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
 	int rc, ret = 0, snaplen, classic;
 	uint64_t expect_off;
 	FILE *pf;
+	struct blk b;
 
 	memset(&src, 0, sizeof(src));
 	if (!looks_like_capture(in->path)) {
@@ -338,6 +553,46 @@ read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
 	pf = pcap_file(p);
 	snaplen = pcap_snapshot(p);
 	classic = is_classic_pcap(in->path);
+	if (classic && blk_open(&b, in->path, src.linktype, snaplen)) {
+		struct blk_rec r;
+
+		while ((rc = blk_next(&b, &r, err, sizeof(err))) == 1) {
+			frame++;
+			if (src.first_us == 0 || r.ts_us < src.first_us)
+				src.first_us = r.ts_us;
+			if (r.ts_us > src.last_us)
+				src.last_us = r.ts_us;
+			engine_frame(e, r.data, r.caplen, r.len, r.ts_us,
+			    frame);
+			if ((++*total_pkts & 4095) == 0 && pg->on)
+				progress_show(pg, *total_pkts, b.off, 0);
+			if (*total_pkts % INGEST_FLUSH_PACKETS == 0 &&
+			    flush(st, e, g) != 0) {
+				blk_close(&b);
+				pcap_close(p);
+				return -1;
+			}
+		}
+		blk_close(&b);
+		if (rc == -2) {
+			snprintf(err, sizeof(err),
+			    "frame %" PRIu64 " is longer than the file's "
+			    "snaplen (%d bytes): file damaged; stopped there",
+			    frame + 1, snaplen);
+			errx_line(in->path, err);
+			ret = -1;
+		} else if (rc == -1) {
+			char why[sizeof(err)];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, sizeof(err),
+			    "capture damaged after frame %" PRIu64 ": %.400s",
+			    frame, why);
+			errx_line(in->path, err);
+			ret = -1;
+		}
+		goto done;
+	}
 	expect_off = 24; /* classic pcap: file header, then records */
 	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
 		frame++;
@@ -385,6 +640,7 @@ read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
 		errx_line(in->path, err);
 		ret = -1;
 	}
+done:
 	pcap_close(p);
 	engine_stats(e, &after);
 	src.packets = after.packets - before.packets;
