@@ -10,12 +10,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fsdiag.h"
 #include "events_impl.h"
@@ -37,6 +40,11 @@ struct store {
 	size_t n_srcpath;
 	int readonly;
 	sqlite3_stmt *st[ST_N];
+	/* meta (schema v2): "" when the database has none (a v1 database
+	 * opened read-only). */
+	char sensor_id[STORE_SENSOR_ID_LEN + 1];
+	char sensor_name[STORE_SENSOR_NAME_MAX + 1];
+	char role[16];
 };
 
 static const char schema_v1[] =
@@ -98,6 +106,15 @@ static const char schema_v1[] =
     " sl_t INTEGER, severity TEXT, client TEXT, server TEXT, protocol TEXT,"
     " class TEXT, zone_from TEXT, zone_to TEXT, count INTEGER,"
     " first_us INTEGER, last_us INTEGER, source TEXT, frame INTEGER);";
+
+/*
+ * v2: who wrote this database.  meta holds sensor_id (random, made with
+ * the database, never changed), sensor_name (the host name unless set)
+ * and, in a database made by `otzone merge`, role = 'site'.
+ */
+static const char schema_v2[] =
+    "CREATE TABLE IF NOT EXISTS meta ("
+    " key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 /* SQLite's message, and for a refused write what the file system says
  * (fsdiag.c): SQLite's own errno is often that of an unrelated call. */
@@ -195,6 +212,174 @@ static const char *const stmt_sql[ST_N] = {
 	      " last_us = MAX(COALESCE(last_us, ?9), ?9)",
 };
 
+static int
+meta_put(struct store *s, const char *key, const char *value, int replace,
+    char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+		replace ? "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"
+			: "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)",
+		-1, &q, NULL) != SQLITE_OK) {
+		seterr(errbuf, errlen, "write meta", s->db);
+		return -1;
+	}
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		seterr(errbuf, errlen, "write meta", s->db);
+		return -1;
+	}
+	return 0;
+}
+
+/* 128 random bits as 32 hex digits. */
+static int
+random_id(char out[STORE_SENSOR_ID_LEN + 1])
+{
+	uint8_t b[STORE_SENSOR_ID_LEN / 2];
+	size_t got = 0, i;
+
+	while (got < sizeof(b)) {
+		ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	for (i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+/* A sensor name: 1..STORE_SENSOR_NAME_MAX printable ASCII characters,
+ * no spaces (it tags sources and goes into logs and JSON). */
+static int
+name_ok(const char *n)
+{
+	size_t i, len = strlen(n);
+
+	if (len == 0 || len > STORE_SENSOR_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (n[i] <= ' ' || n[i] > '~')
+			return 0;
+	return 1;
+}
+
+static int
+migrate_v2(struct store *s, char *errbuf, size_t errlen)
+{
+	char id[STORE_SENSOR_ID_LEN + 1], host[256];
+
+	if (exec(s, schema_v2, errbuf, errlen) != 0)
+		return -1;
+	if (random_id(id) != 0) {
+		snprintf(errbuf, errlen, "getrandom: %s", strerror(errno));
+		return -1;
+	}
+	if (gethostname(host, sizeof(host)) != 0 || !name_ok(host))
+		snprintf(host, sizeof(host), "otzone");
+	host[sizeof(host) - 1] = '\0';
+	if (strlen(host) > STORE_SENSOR_NAME_MAX)
+		host[STORE_SENSOR_NAME_MAX] = '\0';
+	return meta_put(s, "sensor_id", id, 0, errbuf, errlen) != 0 ||
+		       meta_put(s, "sensor_name", host, 0, errbuf, errlen) != 0
+		   ? -1
+		   : 0;
+}
+
+static int
+load_meta(struct store *s, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	s->sensor_id[0] = s->sensor_name[0] = s->role[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM meta", -1, &q,
+		NULL) != SQLITE_OK) {
+		seterr(errbuf, errlen, "read meta", s->db);
+		return -1;
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(q, 0);
+		const char *v = (const char *)sqlite3_column_text(q, 1);
+
+		if (k == NULL || v == NULL)
+			continue;
+		if (strcmp(k, "sensor_id") == 0)
+			snprintf(s->sensor_id, sizeof(s->sensor_id), "%s", v);
+		else if (strcmp(k, "sensor_name") == 0)
+			snprintf(s->sensor_name, sizeof(s->sensor_name), "%s",
+			    v);
+		else if (strcmp(k, "role") == 0)
+			snprintf(s->role, sizeof(s->role), "%s", v);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		seterr(errbuf, errlen, "read meta", s->db);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+store_sensor_id(struct store *s)
+{
+	return s->sensor_id;
+}
+
+const char *
+store_sensor_name(struct store *s)
+{
+	return s->sensor_name;
+}
+
+int
+store_is_site(struct store *s)
+{
+	return strcmp(s->role, "site") == 0;
+}
+
+int
+store_set_sensor_name(struct store *s, const char *name, char *errbuf,
+    size_t errlen)
+{
+	if (!name_ok(name)) {
+		snprintf(errbuf, errlen,
+		    "bad sensor name '%.64s' (1 to %d printable characters, "
+		    "no spaces)", name, STORE_SENSOR_NAME_MAX);
+		return -1;
+	}
+	if (s->readonly) {
+		snprintf(errbuf, errlen, "database opened read-only");
+		return -1;
+	}
+	if (strcmp(s->sensor_name, name) == 0)
+		return 0;
+	if (meta_put(s, "sensor_name", name, 1, errbuf, errlen) != 0)
+		return -1;
+	snprintf(s->sensor_name, sizeof(s->sensor_name), "%s", name);
+	return 0;
+}
+
+/* For store/merge.c: mark a database as a merged site. */
+int
+store_set_role_site(struct store *s, char *errbuf, size_t errlen)
+{
+	if (meta_put(s, "role", "site", 1, errbuf, errlen) != 0)
+		return -1;
+	snprintf(s->role, sizeof(s->role), "site");
+	return 0;
+}
+
 struct store *
 store_open(const char *path, int readonly, char *errbuf, size_t errlen)
 {
@@ -244,6 +429,8 @@ store_open(const char *path, int readonly, char *errbuf, size_t errlen)
 			    "no otzone data (run 'otzone read' first)");
 			goto fail;
 		}
+		if (ver >= 2 && load_meta(s, errbuf, errlen) != 0)
+			goto fail;
 		return s;
 	}
 	/* A 32 MiB page cache: a flush of a large graph re-reads far fewer
@@ -252,18 +439,22 @@ store_open(const char *path, int readonly, char *errbuf, size_t errlen)
 		    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;", errbuf,
 		errlen) != 0)
 		goto fail;
-	if (ver < 1) {
-		/* Migrations go here, one step per version. */
+	if (ver < STORE_SCHEMA_VERSION) {
+		/* Migrations, one step per version, in one transaction.
+		 * Every step tolerates a concurrent opener having done it. */
 		if (exec(s, "BEGIN IMMEDIATE", errbuf, errlen) != 0)
 			goto fail;
-		if (exec(s, schema_v1, errbuf, errlen) != 0 ||
-		    exec(s, "PRAGMA user_version = 1", errbuf, errlen) != 0) {
+		if ((ver < 1 && exec(s, schema_v1, errbuf, errlen) != 0) ||
+		    (ver < 2 && migrate_v2(s, errbuf, errlen) != 0) ||
+		    exec(s, "PRAGMA user_version = 2", errbuf, errlen) != 0) {
 			exec(s, "ROLLBACK", NULL, 0);
 			goto fail;
 		}
 		if (exec(s, "COMMIT", errbuf, errlen) != 0)
 			goto fail;
 	}
+	if (load_meta(s, errbuf, errlen) != 0)
+		goto fail;
 	for (i = 0; i < ST_N; i++) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
 			SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
@@ -400,6 +591,10 @@ store_source_begin(struct store *s, const struct store_source *src,
 	char now[32];
 	int64_t id;
 
+	if (store_is_site(s)) {
+		snprintf(errbuf, errlen, "%s", STORE_SITE_REFUSAL);
+		return 0;
+	}
 	now_rfc3339(now, sizeof(now));
 	if (sqlite3_prepare_v2(s->db,
 		"INSERT INTO sources(path, sha256, size, linktype, ingested_at)"

@@ -107,7 +107,10 @@ void graph_edge_conn(struct g_edge *); /* one more connection */
 
 /* ---- persistence -------------------------------------------------------- */
 
-#define STORE_SCHEMA_VERSION 1
+/* 1: the graph; 2: meta (sensor identity, site role). */
+#define STORE_SCHEMA_VERSION 2
+#define STORE_SENSOR_ID_LEN 32	 /* hex digits */
+#define STORE_SENSOR_NAME_MAX 64 /* characters */
 
 struct store;
 
@@ -133,6 +136,27 @@ const char *store_path(const struct store *);
  * (zones, findings).  Borrowed. */
 struct sqlite3;
 struct sqlite3 *store_db(struct store *);
+
+/*
+ * Who wrote the database (schema v2, table meta): sensor_id, 128 random
+ * bits in hex made with the database; sensor_name, the host name unless
+ * set (`otzone read --sensor NAME`, the daemon's `name:`).  Both "" for a
+ * v1 database opened read-only.  Valid until store_close().
+ */
+const char *store_sensor_id(struct store *);
+const char *store_sensor_name(struct store *);
+/* 1..64 printable characters without spaces; -1 with errbuf otherwise or
+ * when opened read-only. */
+int store_set_sensor_name(struct store *, const char *name, char *errbuf,
+    size_t errlen);
+/* A site database made by `otzone merge` (meta role = 'site'): captures
+ * are never read into it (store_source_begin refuses). */
+int store_is_site(struct store *);
+/* Mark it so (store_merge_from does, in its transaction). */
+int store_set_role_site(struct store *, char *errbuf, size_t errlen);
+#define STORE_SITE_REFUSAL                                                  \
+	"a merged site database (otzone merge): read captures into a "      \
+	"sensor's own database and merge that"
 
 /* A source with this content hash already ingested?  1 yes, 0 no. */
 int store_source_seen(struct store *, const char *hash);
