@@ -12,6 +12,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 
@@ -50,7 +51,7 @@ DEB_BUILD = build-essential pkg-config libpcap-dev libndpi-dev libevent-dev \
 	libsqlite3-dev check libyaml-dev ieee-data libpq-dev
 DEB_TEST = tshark tcpreplay graphviz clang libclang-rt-14-dev python3 \
 	iproute2 valgrind libndpi-bin sqlite3 chromium time util-linux \
-	e2fsprogs postgresql
+	e2fsprogs postgresql groff-base
 
 DIS_SRC := $(wildcard dissectors/*.c)
 STORE_SRC := $(wildcard store/*.c)
@@ -199,8 +200,9 @@ bench: all tools
 # --- install ----------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/otzone \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/otzone $(DESTDIR)$(BINDIR)/otzone
+	install -m 0644 sensor/otzone.1 $(DESTDIR)$(MANDIR)/man1/otzone.1
 	for f in etc/*; do [ -f "$$f" ] && install -m 0644 "$$f" \
 		$(DESTDIR)$(SYSCONFDIR)/otzone/; done; true
 	for f in systemd/*.service; do [ -f "$$f" ] && install -m 0644 \

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
+#include "help.h"
 
 struct sensor_opts {
 	const char *conf; /* NULL: the default, if it exists */
@@ -31,21 +32,6 @@ struct sensor_opts {
 	int check_only;
 	char *running_token; /* the API token in use (reload keeps it) */
 };
-
-static const char sensor_usage[] =
-    "usage: otzone sensor [-c CONF] [-i IFACE]... [--db PATH] "
-    "[--filter EXPR] [--check-config]\n"
-    "\n"
-    "  -c, --config FILE  configuration (default " CONFIG_PATH_DEFAULT
-    ")\n"
-    "  -i, --interface IF capture on IF (repeat for more; replaces\n"
-    "                     capture.interfaces)\n"
-    "  --db PATH          database (replaces 'database')\n"
-    "  --filter EXPR      BPF filter (replaces capture.filter)\n"
-    "  --check-config     read and check the configuration, then exit\n"
-    "\n"
-    "Signals: SIGTERM/SIGINT flush and exit 0; SIGHUP reloads the\n"
-    "configuration and the policy.\n";
 
 static int
 usage_err(const char *what, const char *arg)
@@ -94,7 +80,7 @@ parse(int argc, char **argv, struct sensor_opts *o)
 		} else if (strcmp(a, "--check-config") == 0) {
 			o->check_only = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(sensor_usage, stdout);
+			help_print(stdout, "sensor");
 			return 1;
 		} else if (a[0] == '-') {
 			return usage_err("unknown option", a);

@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "help.h"
 #include "ingest.h"
 #include "output.h"
 
 #define OTZONE_VERSION "0.1.0"
 
 struct opts {
+	int want_help; /* --help, -h */
 	const char *db;
 	enum out_format fmt;
 	int fmt_set;
@@ -42,7 +44,7 @@ static const char usage_text[] =
     "                      (exit 0 none, 1 findings, 2 error)\n"
     "  report --policy FILE -o FILE.html   self-contained HTML report\n"
     "  sensor [-c CONF] [-i IFACE] [--db PATH]   the capture daemon\n"
-    "  help [COMMAND]      this text\n"
+    "  help [COMMAND]      this text, or COMMAND's options\n"
     "\n"
     "options:\n"
     "  --db PATH           database (default otzone.db)\n"
@@ -173,7 +175,7 @@ parse_args(int argc, char **argv, struct opts *o, const char **cmd)
 		} else if (strcmp(a, "--version") == 0) {
 			*cmd = "version";
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			*cmd = "help";
+			o->want_help = 1;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			return usage_error("unknown option '%s'", a), -1;
 		} else if (*cmd == NULL) {
@@ -262,10 +264,30 @@ main(int argc, char **argv)
 		free(o.args);
 		return 2;
 	}
+	if (o.want_help && cmd != NULL && strcmp(cmd, "help") != 0) {
+		/* otzone COMMAND --help */
+		o.args[0] = (char *)cmd;
+		o.nargs = 1;
+		cmd = "help";
+	}
+	if (cmd == NULL && o.want_help)
+		cmd = "help";
 	if (cmd == NULL || strcmp(cmd, "help") == 0) {
-		fputs(usage_text, cmd ? stdout : stderr);
+		rc = 0;
+		if (cmd == NULL || o.nargs == 0) {
+			fputs(usage_text, cmd ? stdout : stderr);
+			rc = cmd ? 0 : 2;
+		} else if (o.nargs > 1) {
+			rc = usage_error("%s", "help: one command at a time");
+		} else if (help_print(stdout, o.args[0]) != 0) {
+			fprintf(stderr, "otzone: help: no command '%s' "
+					"(commands: ", o.args[0]);
+			help_commands(stderr);
+			fprintf(stderr, ")\n");
+			rc = 2;
+		}
 		free(o.args);
-		return cmd ? 0 : 2;
+		return rc;
 	}
 	if (strcmp(cmd, "version") == 0) {
 		printf("otzone %s\n", OTZONE_VERSION);
