@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "events.h"
 #include "ingest.h"
+#include "policy.h"
 #include "sha256.h"
 
 #define INGEST_FLUSH_PACKETS 1000000u
@@ -473,6 +475,75 @@ blk_next(struct blk *b, struct blk_rec *r, char *err, size_t errlen)
 	return 1;
 }
 
+/*
+ * `read --events/--syslog`: change events at each flush (docs/events.md).
+ * One per process; NULL when events are off, so the flush costs nothing
+ * more then.
+ */
+struct ingest_ev {
+	struct store_events *det;
+	struct events_out *out;
+	struct policy pol;
+	int have_pol;
+	uint64_t threshold;
+	const char *path; /* the file being read, for drops' evidence */
+	uint64_t frame, ts_us, pkts_at, pkts_now;
+	uint64_t eng_drops, drops_at; /* evicted connections, fragments */
+};
+static struct ingest_ev *ingest_ev;
+
+/* Where a flush is made: the evidence of a capture-drops event. */
+static void
+ev_mark(const char *path, uint64_t frame, uint64_t ts_us)
+{
+	if (ingest_ev == NULL)
+		return;
+	ingest_ev->path = path;
+	ingest_ev->frame = frame;
+	ingest_ev->ts_us = ts_us;
+}
+
+/* After a committed flush: its change events, and drops by caps in the
+ * interval when over the threshold. */
+static void
+ev_after_flush(struct ingest_ev *x, struct engine *e, struct graph *g)
+{
+	const struct store_event *v;
+	struct graph_stats gs;
+	uint64_t drops;
+	size_t n;
+
+	v = store_events_get(x->det, &n);
+	if (n > 0 && events_emit(x->out, v, n) != 0)
+		fprintf(stderr, "otzone: events: a line could not be "
+				"written\n");
+	if (e != NULL) {
+		struct engine_stats es;
+
+		engine_stats(e, &es);
+		x->eng_drops = es.conns_evicted + es.frags_dropped;
+		x->pkts_now = es.packets;
+	}
+	graph_stats(g, &gs);
+	drops = x->eng_drops + gs.assets_capped + gs.edges_capped;
+	if (drops - x->drops_at > x->threshold) {
+		struct store_event d;
+
+		memset(&d, 0, sizeof(d));
+		d.type = SEV_CAPTURE_DROPS;
+		d.ts_us = (int64_t)x->ts_us;
+		snprintf(d.source, sizeof(d.source), "%s",
+		    x->path ? x->path : "");
+		d.frame = x->frame;
+		d.drops = drops - x->drops_at;
+		d.packets = x->pkts_now - x->pkts_at;
+		d.threshold = x->threshold;
+		events_emit(x->out, &d, 1);
+	}
+	x->drops_at = drops;
+	x->pkts_at = x->pkts_now;
+}
+
 static int
 flush(struct store *st, struct engine *e, struct graph *g)
 {
@@ -482,13 +553,125 @@ flush(struct store *st, struct engine *e, struct graph *g)
 	if (e != NULL)
 		engine_push(e);
 	for (tries = 0; tries < 3; tries++) {
-		if (store_flush(st, g, err, sizeof(err)) == 0)
+		if (ingest_ev != NULL) {
+			if (store_flush_events(st, g, ingest_ev->det, err,
+				sizeof(err)) == 0) {
+				ev_after_flush(ingest_ev, e, g);
+				return 0;
+			}
+		} else if (store_flush(st, g, err, sizeof(err)) == 0)
 			return 0;
 		fprintf(stderr, "otzone: %s: %s%s\n", store_path(st), err,
 		    tries < 2 ? " (retrying)" : "");
 		sleep(1);
 	}
 	return -1;
+}
+
+/* Open the event outputs and load the zones; 0, or -1 after printing. */
+static int
+ev_setup(const struct ingest_opts *o, struct store *st, struct ingest_ev *x)
+{
+	struct events_cfg ec;
+	char err[8192], host[256], name[256];
+
+	memset(x, 0, sizeof(*x));
+	memset(&ec, 0, sizeof(ec));
+	if (o->policy != NULL) {
+		if (policy_load(o->policy, &x->pol, err, sizeof(err)) != 0) {
+			policy_print_errors(err);
+			return -1;
+		}
+		x->have_pol = 1;
+	}
+	snprintf(name, sizeof(name), "%s", store_sensor_name(st));
+	if (name[0] == '\0' && gethostname(name, sizeof(name) - 1) != 0)
+		snprintf(name, sizeof(name), "otzone");
+	name[sizeof(name) - 1] = '\0';
+	ec.file = o->events;
+	ec.max_bytes = o->events_max_bytes;
+	ec.keep = o->events_keep;
+	ec.observer = name;
+	ec.facility = o->syslog_facility;
+	if (o->syslog != NULL &&
+	    events_parse_target(o->syslog, host, sizeof(host), &ec) != 0) {
+		fprintf(stderr, "otzone: --syslog: '%s' is not "
+				"[udp://|tcp://]HOST:PORT\n", o->syslog);
+		return -1;
+	}
+	x->threshold = o->drop_threshold;
+	if ((x->det = store_events_new()) == NULL) {
+		fprintf(stderr, "otzone: out of memory\n");
+		return -1;
+	}
+	if ((x->have_pol ? store_events_set_policy(x->det, st, &x->pol, err,
+			       sizeof(err))
+			 : store_events_use_proposal(x->det, st, err,
+			       sizeof(err))) != 0) {
+		errx_line(store_path(st), err);
+		return -1;
+	}
+	if ((x->out = events_open(&ec, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "otzone: events: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ev_teardown(struct ingest_ev *x)
+{
+	events_close(x->out);
+	store_events_free(x->det);
+	if (x->have_pol)
+		policy_clear(&x->pol);
+	memset(x, 0, sizeof(*x));
+}
+
+/* With a policy: check it, emit the findings not stored before, store
+ * the check (as `otzone check` does).  0, or -1 after printing. */
+static int
+ev_findings(struct ingest_ev *x, struct store *st, const char *policy_path)
+{
+	struct st_asset *as = NULL;
+	struct st_flow *fs = NULL;
+	size_t na = 0, nf = 0, n;
+	struct check_result res;
+	const struct store_event *v;
+	char err[512];
+	int rc = -1;
+
+	memset(&res, 0, sizeof(res));
+	if (store_load_assets(st, &as, &na, err, sizeof(err)) != 0 ||
+	    store_load_flows(st, &fs, &nf, err, sizeof(err)) != 0) {
+		errx_line(store_path(st), err);
+		goto out;
+	}
+	if (output_prepare_assets(as, na, fs, nf) != 0 ||
+	    check_run(&x->pol, as, na, fs, nf, &res, err, sizeof(err)) != 0) {
+		fprintf(stderr, "otzone: out of memory\n");
+		goto out;
+	}
+	if (store_events_findings(x->det, st, &x->pol, &res, err,
+		sizeof(err)) != 0) {
+		errx_line(store_path(st), err);
+		goto out;
+	}
+	v = store_events_get(x->det, &n);
+	if (n > 0 && events_emit(x->out, v, n) != 0)
+		fprintf(stderr, "otzone: events: a line could not be "
+				"written\n");
+	if (check_db_save(st, &x->pol, &res, policy_path, err,
+		sizeof(err)) != 0) {
+		errx_line(store_path(st), err);
+		goto out;
+	}
+	rc = 0;
+out:
+	check_result_free(&res);
+	free(as);
+	store_free_flows(fs, nf);
+	return rc;
 }
 
 /* Read one file; returns 0, or -1 after printing why. */
@@ -567,7 +750,8 @@ read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
 			if ((++*total_pkts & 4095) == 0 && pg->on)
 				progress_show(pg, *total_pkts, b.off, 0);
 			if (*total_pkts % INGEST_FLUSH_PACKETS == 0 &&
-			    flush(st, e, g) != 0) {
+			    (ev_mark(in->path, frame, r.ts_us),
+				flush(st, e, g)) != 0) {
 				blk_close(&b);
 				pcap_close(p);
 				return -1;
@@ -627,7 +811,7 @@ read_one(const struct ingest_opts *o, struct store *st, struct engine *e,
 			progress_show(pg, *total_pkts,
 			    pf ? (uint64_t)ftello(pf) : 0, 0);
 		if (*total_pkts % INGEST_FLUSH_PACKETS == 0 &&
-		    flush(st, e, g) != 0) {
+		    (ev_mark(in->path, frame, ts), flush(st, e, g)) != 0) {
 			pcap_close(p);
 			return -1;
 		}
@@ -649,6 +833,7 @@ done:
 	src.malformed = after.malformed - before.malformed;
 	src.not_ip = after.not_ip - before.not_ip;
 	src.dropped_caps = after.conns_evicted - before.conns_evicted;
+	ev_mark(in->path, frame, src.last_us);
 	if (flush(st, e, g) != 0)
 		return -1;
 	if (ret == 0 && store_source_end(st, id, &src, err, sizeof(err))) {
@@ -668,6 +853,7 @@ ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
 	struct graph *g = NULL;
 	struct engine *e = NULL;
 	struct progress pg;
+	struct ingest_ev evx;
 	struct engine_stats es;
 	struct graph_stats gs;
 	char err[512];
@@ -675,6 +861,7 @@ ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
 	int bad = 0, k;
 
 	memset(&pg, 0, sizeof(pg));
+	memset(&evx, 0, sizeof(evx));
 	for (k = 0; k < npaths; k++) {
 		struct stat sb;
 
@@ -710,6 +897,13 @@ ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
 		bad = 1;
 		goto out;
 	}
+	if ((o->events != NULL || o->syslog != NULL) &&
+	    ev_setup(o, st, &evx) != 0) {
+		bad = 1;
+		goto out;
+	}
+	if (evx.det != NULL)
+		ingest_ev = &evx;
 	g = graph_new(&o->ecfg.graph);
 	e = g ? engine_new(&o->ecfg, g, err, sizeof(err)) : NULL;
 	if (e == NULL) {
@@ -726,8 +920,22 @@ ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
 	engine_stats(e, &es);
 	engine_free(e); /* pushes every open connection */
 	e = NULL;
+	ev_mark(NULL, 0, 0);
 	if (flush(st, NULL, g) != 0) {
 		bad = 1;
+	}
+	if (ingest_ev != NULL && evx.have_pol &&
+	    ev_findings(&evx, st, o->policy) != 0)
+		bad = 1;
+	if (ingest_ev != NULL) {
+		struct events_stats xs;
+		uint64_t left = events_drain(evx.out, 5000);
+
+		events_get_stats(evx.out, &xs);
+		if (left > 0 || xs.syslog_dropped > 0)
+			fprintf(stderr, "otzone: syslog: %" PRIu64 " of %"
+					PRIu64 " events not delivered\n",
+			    xs.syslog_dropped, xs.emitted);
 	}
 	graph_stats(g, &gs);
 	if (!o->quiet)
@@ -744,6 +952,8 @@ ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
 		    es.duplicates);
 out:
 	engine_free(e);
+	ingest_ev = NULL;
+	ev_teardown(&evx);
 	graph_free(g);
 	store_close(st);
 	for (i = 0; i < n; i++)

@@ -10,6 +10,14 @@ struct ingest_opts {
 	int force;    /* re-read files already ingested */
 	int progress; /* show a progress bar on stderr */
 	int quiet;    /* no summary line */
+	/* change events (docs/events.md): off when both are NULL */
+	const char *events;  /* NDJSON file */
+	const char *syslog;  /* [udp://|tcp://]HOST:PORT */
+	const char *policy;  /* zones and findings from this policy */
+	uint64_t events_max_bytes;
+	uint32_t events_keep;
+	uint32_t drop_threshold; /* drops by caps per flush before an event */
+	int syslog_facility;
 	struct engine_cfg ecfg;
 };
 

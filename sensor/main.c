@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "events.h"
 #include "help.h"
 #include "ingest.h"
 #include "output.h"
@@ -26,6 +27,9 @@ struct opts {
 	int force, quiet, progress;
 	int emit_policy;
 	const char *policy, *output;
+	const char *events, *syslog; /* read: change events */
+	uint64_t events_max_bytes;
+	uint32_t events_keep, drop_threshold;
 	struct engine_cfg ecfg;
 	char **args;
 	int nargs;
@@ -54,6 +58,10 @@ static const char usage_text[] =
     "  --max-conns N       connection table cap (default 262144)\n"
     "  --max-assets N      asset cap (default 262144)\n"
     "  --reasm-bytes N     TCP reassembly bytes per direction (65536)\n"
+    "  --events FILE       read: write change events (NDJSON) to FILE\n"
+    "  --syslog [udp://|tcp://]HOST:PORT   read: send them as syslog\n"
+    "  --events-max-bytes N, --events-keep N   rotation of --events\n"
+    "  --drop-threshold N  read: drops by caps per flush before an event\n"
     "  --no-dedup          count a packet seen twice within 1 ms twice\n"
     "                      (default: a SPAN copy, counted once)\n"
     "  --version           print the version\n";
@@ -145,6 +153,35 @@ parse_args(int argc, char **argv, struct opts *o, const char **cmd)
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
 			NEEDVAL();
 			o->output = val;
+		} else if (strcmp(a, "--events") == 0) {
+			NEEDVAL();
+			o->events = val;
+		} else if (strcmp(a, "--syslog") == 0) {
+			NEEDVAL();
+			o->syslog = val;
+		} else if (strcmp(a, "--events-max-bytes") == 0) {
+			uint32_t v;
+
+			NEEDVAL();
+			if (parse_u32(val, &v) != 0)
+				return usage_error("bad --events-max-bytes "
+						   "'%s'", val),
+				       -1;
+			o->events_max_bytes = v;
+		} else if (strcmp(a, "--events-keep") == 0) {
+			NEEDVAL();
+			if (parse_u32(val, &o->events_keep) != 0 ||
+			    o->events_keep > 1000)
+				return usage_error("bad --events-keep '%s' "
+						   "(1 to 1000)", val),
+				       -1;
+		} else if (strcmp(a, "--drop-threshold") == 0) {
+			NEEDVAL();
+			if (strcmp(val, "0") != 0 &&
+			    parse_u32(val, &o->drop_threshold) != 0)
+				return usage_error("bad --drop-threshold '%s'",
+					   val),
+				       -1;
 		} else if (strcmp(a, "--emit-policy") == 0) {
 			o->emit_policy = 1;
 		} else if (strcmp(a, "--no-dedup") == 0) {
@@ -305,6 +342,15 @@ main(int argc, char **argv)
 		io.quiet = o.quiet;
 		io.progress = !o.quiet && isatty(STDERR_FILENO);
 		io.ecfg = o.ecfg;
+		io.events = o.events;
+		io.syslog = o.syslog;
+		io.policy = o.policy;
+		io.events_max_bytes = o.events_max_bytes
+		    ? o.events_max_bytes : EVENTS_MAX_BYTES_DEFAULT;
+		io.events_keep = o.events_keep ? o.events_keep
+					       : EVENTS_KEEP_DEFAULT;
+		io.drop_threshold = o.drop_threshold;
+		io.syslog_facility = 16; /* local0 */
 		rc = ingest_run(&io, o.args, o.nargs);
 	} else if (strcmp(cmd, "zones") == 0 || strcmp(cmd, "check") == 0 ||
 	    strcmp(cmd, "report") == 0) {
