@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "central.h"
 #include "config.h"
+#include "events.h"
 
 enum ktype { K_STR, K_U32, K_BOOL, K_LIST, K_LOG, K_SECTION };
 
@@ -34,6 +36,19 @@ static const struct key keys[] = {
 	{NULL, "capture", K_SECTION, 0, 0, 0},
 	{NULL, "api", K_SECTION, 0, 0, 0},
 	{NULL, "limits", K_SECTION, 0, 0, 0},
+	{NULL, "events", K_SECTION, 0, 0, 0},
+	{"events", "syslog", K_SECTION, 0, 0, 0},
+	{NULL, "name", K_STR, O(name), 0, 0},
+	{"events", "file", K_STR, O(events_file), 0, 0},
+	{"events", "max_bytes", K_U32, O(events_max_bytes), 1024, 0xffffffffu},
+	{"events", "keep", K_U32, O(events_keep), 0, 1000},
+	{"events", "drop_threshold", K_U32, O(events_drop_threshold), 0,
+	    0xffffffffu},
+	{"syslog", "host", K_STR, O(syslog_host), 0, 0},
+	{"syslog", "port", K_U32, O(syslog_port), 1, 65535},
+	{"syslog", "transport", K_STR, O(syslog_transport), 0, 0},
+	{"syslog", "facility", K_STR, O(syslog_facility), 0, 0},
+	{NULL, "central", K_SECTION, 0, 0, 0},
 	{NULL, "database", K_STR, O(database), 0, 0},
 	{NULL, "flush_interval", K_U32, O(flush_interval), 1, 86400},
 	{NULL, "analysis_interval", K_U32, O(analysis_interval), 1, 86400},
@@ -63,6 +78,13 @@ static const struct key keys[] = {
 	{"limits", "tcp_timeout", K_U32, O(tcp_timeout), 1, 86400},
 	{"limits", "udp_timeout", K_U32, O(udp_timeout), 1, 86400},
 	{"limits", "dedup", K_BOOL, O(dedup), 0, 0},
+	{"central", "url", K_STR, O(central_url), 0, 0},
+	{"central", "password_file", K_STR, O(central_password_file), 0, 0},
+	{"central", "timeout", K_U32, O(central_timeout), 1, 300},
+	{"central", "push_interval", K_U32, O(central_push_interval), 0,
+	    86400},
+	{"central", "retry_max", K_U32, O(central_retry_max), 1, 86400},
+	{"central", "batch_rows", K_U32, O(central_batch), 100, 1000000},
 };
 #undef O
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -116,6 +138,33 @@ config_set_ifaces(struct sensor_config *cfg, char *const *names, size_t n)
 	return 0;
 }
 
+/* The strings of name: and events:, kept apart so that copy and free
+ * handle them in one place. */
+static char **
+ev_strs(struct sensor_config *c, size_t i)
+{
+	char **v[] = {&c->name, &c->events_file, &c->syslog_host,
+	    &c->syslog_transport, &c->syslog_facility};
+
+	return i < sizeof(v) / sizeof(v[0]) ? v[i] : NULL;
+}
+
+static int
+ev_defaults(struct sensor_config *cfg)
+{
+	cfg->events_max_bytes = EVENTS_MAX_BYTES_DEFAULT;
+	cfg->events_keep = EVENTS_KEEP_DEFAULT;
+	cfg->events_drop_threshold = 0;
+	cfg->syslog_port = 514;
+	return config_set_str(&cfg->name, "") != 0 ||
+		config_set_str(&cfg->events_file, "") != 0 ||
+		config_set_str(&cfg->syslog_host, "") != 0 ||
+		config_set_str(&cfg->syslog_transport, "udp") != 0 ||
+		config_set_str(&cfg->syslog_facility, "local0") != 0
+	    ? -1
+	    : 0;
+}
+
 int
 config_defaults(struct sensor_config *cfg)
 {
@@ -141,13 +190,21 @@ config_defaults(struct sensor_config *cfg)
 	cfg->tcp_timeout = 300;
 	cfg->udp_timeout = 60;
 	cfg->dedup = 1;
+	if (ev_defaults(cfg) != 0)
+		return -1;
+	cfg->central_timeout = 5;
+	cfg->central_push_interval = 0;
+	cfg->central_retry_max = 300;
+	cfg->central_batch = 10000;
 	if (config_set_str(&cfg->filter, "") != 0 ||
 	    config_set_str(&cfg->database, "otzone.db") != 0 ||
 	    config_set_str(&cfg->policy, "") != 0 ||
 	    config_set_str(&cfg->user, "otzone") != 0 ||
 	    config_set_str(&cfg->api_listen, "127.0.0.1") != 0 ||
 	    config_set_str(&cfg->api_token, "") != 0 ||
-	    config_set_str(&cfg->api_token_file, "") != 0)
+	    config_set_str(&cfg->api_token_file, "") != 0 ||
+	    config_set_str(&cfg->central_url, "") != 0 ||
+	    config_set_str(&cfg->central_password_file, "") != 0)
 		return -1;
 	return 0;
 }
@@ -165,6 +222,10 @@ config_free(struct sensor_config *cfg)
 	free(cfg->api_listen);
 	free(cfg->api_token);
 	free(cfg->api_token_file);
+	for (size_t k = 0; ev_strs(cfg, k) != NULL; k++)
+		free(*ev_strs(cfg, k));
+	free(cfg->central_url);
+	free(cfg->central_password_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -173,10 +234,20 @@ config_copy(struct sensor_config *dst, const struct sensor_config *src)
 {
 	char **strs[] = {&dst->filter, &dst->database, &dst->policy,
 	    &dst->user, &dst->api_listen, &dst->api_token,
-	    &dst->api_token_file};
+	    &dst->api_token_file, &dst->central_url,
+	    &dst->central_password_file};
 	size_t i;
 
 	*dst = *src;
+	for (i = 0; ev_strs(dst, i) != NULL; i++)
+		*ev_strs(dst, i) = NULL;
+	for (i = 0; ev_strs(dst, i) != NULL; i++)
+		if (config_set_str(ev_strs(dst, i),
+			*ev_strs((struct sensor_config *)(uintptr_t)src, i)) !=
+		    0) {
+			config_free(dst);
+			return -1;
+		}
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		*strs[i] = NULL;
 	for (i = 0; i < CONFIG_MAX_IFACES; i++)
@@ -189,6 +260,9 @@ config_copy(struct sensor_config *dst, const struct sensor_config *src)
 	    config_set_str(&dst->api_listen, src->api_listen) != 0 ||
 	    config_set_str(&dst->api_token, src->api_token) != 0 ||
 	    config_set_str(&dst->api_token_file, src->api_token_file) != 0 ||
+	    config_set_str(&dst->central_url, src->central_url) != 0 ||
+	    config_set_str(&dst->central_password_file,
+		src->central_password_file) != 0 ||
 	    config_set_ifaces(dst, src->ifaces, src->n_ifaces) != 0) {
 		config_free(dst);
 		return -1;
@@ -582,6 +656,26 @@ config_validate(struct sensor_config *cfg, char *errbuf, size_t errlen)
 	if (cfg->user[0] == '\0') {
 		snprintf(errbuf, errlen, "user: no name given (write 'user: "
 					 "root' to keep root explicitly)");
+		return -1;
+	}
+	if (cfg->central_url[0] != '\0') {
+		char e[384];
+
+		if (central_url_check(cfg->central_url, e, sizeof(e)) != 0) {
+			snprintf(errbuf, errlen, "central.url: %s", e);
+			return -1;
+		}
+	}
+	if (strcmp(cfg->syslog_transport, "udp") != 0 &&
+	    strcmp(cfg->syslog_transport, "tcp") != 0) {
+		snprintf(errbuf, errlen, "events.syslog.transport: '%s' is "
+					 "not udp or tcp", cfg->syslog_transport);
+		return -1;
+	}
+	if (events_facility(cfg->syslog_facility) < 0) {
+		snprintf(errbuf, errlen, "events.syslog.facility: '%s' is not "
+					 "a facility (kern ... local7, or 0-23)",
+		    cfg->syslog_facility);
 		return -1;
 	}
 	if (!cfg->api_enabled)

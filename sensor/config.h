@@ -49,6 +49,24 @@ struct sensor_config {
 	uint32_t max_conns, max_assets, max_edges, reasm_bytes;
 	uint32_t tcp_timeout, udp_timeout; /* seconds */
 	int dedup;
+	/* name: observer.name of the events, stored as the sensor's name */
+	char *name; /* "" the host name */
+	/* events: (sensor/events.c, docs/events.md) */
+	char *events_file;	  /* NDJSON, "" none */
+	uint32_t events_max_bytes; /* rotate past this size */
+	uint32_t events_keep;	  /* rotated files kept */
+	uint32_t events_drop_threshold; /* drops per flush before an event */
+	char *syslog_host;	  /* "" none */
+	uint32_t syslog_port;
+	char *syslog_transport;	  /* "udp" or "tcp" */
+	char *syslog_facility;	  /* "local0", ... */
+	/* central: (PostgreSQL, sensor/central.c) */
+	char *central_url;	     /* "" off */
+	char *central_password_file; /* "" none */
+	uint32_t central_timeout;    /* seconds: connect, and each push */
+	uint32_t central_push_interval; /* seconds, 0 every flush */
+	uint32_t central_retry_max;  /* seconds between failed tries, at most */
+	uint32_t central_batch;	     /* rows per PostgreSQL transaction */
 };
 
 /* Fill cfg with the built-in defaults (allocates; config_free()). 0 ok,

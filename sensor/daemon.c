@@ -49,6 +49,7 @@
 
 #include "../store/check.h"
 #include "../store/store.h"
+#include "central.h"
 #include "cmd.h"
 #include "daemon.h"
 #include "engine.h"
@@ -173,6 +174,7 @@ struct daemon {
 	struct event *ev_flush, *ev_analysis, *ev_tick, *ev_watchdog;
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct httpapi *api;
+	struct central *central; /* NULL: no central store configured */
 
 	/* sd_notify */
 	int notify_fd;
@@ -698,6 +700,9 @@ daemon_flush(struct daemon *d, int tries)
 	intervals_write(d, ok, d->last_flush_ms, ok ? 0 : pending, secs);
 	LOG_D("flush %s: %" PRIu64 " packets in the interval, %" PRIu64
 	      " ms", ok ? "ok" : "failed", pending, d->last_flush_ms);
+	/* what the flush changed, to PostgreSQL (bounded by
+	 * central.timeout; the last flush tries even while backing off) */
+	central_push(d->central, d->stopping);
 	return ok ? 0 : -1;
 }
 
@@ -1208,6 +1213,7 @@ hook_metrics(void *arg, FILE *f)
 	    "Wall-clock time the sensor started.");
 	fprintf(f, "otzone_start_time_seconds %.3f\n",
 	    (double)d->start_wall_us / 1e6);
+	central_metrics(d->central, f);
 }
 
 static int
@@ -1242,6 +1248,8 @@ hook_health(void *arg, FILE *f)
 	fprintf(f, ", \"analyzed_generation\": %" PRIu64
 		   ", \"policy_error\": ", d->analyzed_gen);
 	json_str(f, d->policy_error);
+	fputs(", \"central\": ", f);
+	central_health_json(d->central, f);
 	fputs(", \"interfaces\": [", f);
 	for (i = 0; i < d->ncaps; i++) {
 		const struct capture *c = &d->caps[i];
@@ -1529,6 +1537,41 @@ timer_new(struct daemon *d, event_callback_fn fn, uint64_t usecs)
 	return ev;
 }
 
+/* central: configured, the marks and the password file (read before
+ * privileges are dropped); not configured, no marks kept. */
+static int
+central_setup(struct daemon *d, char *errbuf, size_t errlen)
+{
+	struct central_cfg cc;
+	char e[512];
+
+	if (d->cfg.central_url[0] == '\0') {
+		if (central_disable(store_db(d->st), e, sizeof(e)) != 0) {
+			snprintf(errbuf, errlen, "%s: central: %s",
+			    d->cfg.database, e);
+			return -1;
+		}
+		return 0;
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.url = d->cfg.central_url;
+	cc.password_file = d->cfg.central_password_file;
+	cc.sensor_id = store_sensor_id(d->st);
+	cc.sensor_name = store_sensor_name(d->st);
+	cc.timeout_s = d->cfg.central_timeout;
+	cc.push_interval_s = d->cfg.central_push_interval;
+	cc.retry_max_s = d->cfg.central_retry_max;
+	cc.batch_rows = d->cfg.central_batch;
+	d->central = central_new(&cc, store_db(d->st), errbuf, errlen);
+	if (d->central == NULL)
+		return -1;
+	central_url_display(d->cfg.central_url, e, sizeof(e));
+	LOG_I("central: pushing to %s as sensor %s (%s), %" PRIu64
+	      " rows pending", e, cc.sensor_name, cc.sensor_id,
+	    central_pending(d->central));
+	return 0;
+}
+
 static void
 daemon_teardown(struct daemon *d)
 {
@@ -1547,6 +1590,7 @@ daemon_teardown(struct daemon *d)
 		cap_close(&d->caps[i]);
 	engine_free(d->e);
 	graph_free(d->g);
+	central_free(d->central);
 	store_close(d->st);
 	if (d->base != NULL)
 		event_base_free(d->base);
@@ -1655,6 +1699,10 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 		    strchr(acfg.listen, ':') ? "[" : "", acfg.listen,
 		    strchr(acfg.listen, ':') ? "]" : "", (unsigned)acfg.port,
 		    acfg.token[0] ? ", bearer token required" : "");
+	}
+	if (central_setup(d, err, sizeof(err)) != 0) {
+		LOG_E("%s", err);
+		goto out;
 	}
 	/* everything privileged is open: become the configured user */
 	if (drop_privileges(&d->cfg, err, sizeof(err)) != 0) {

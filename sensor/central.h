@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * central.h: the central store on PostgreSQL (libpq), both halves.
+ *
+ *  - push (the daemon): triggers in the sensor's SQLite mark every row of
+ *    sources, assets, flows and operations that a write changed, in the
+ *    table central_dirty (one mark per row at most, so it is bounded by
+ *    the tables themselves, and on disk).  After each flush the pusher
+ *    sends the current values of marked rows to PostgreSQL in one
+ *    transaction per batch (upserts of absolute values keyed by the
+ *    sensor and the row, so a replay is harmless) and clears a mark only
+ *    after the COMMIT, and only if the row did not change meanwhile.
+ *    Every wait on the server is bounded by central.timeout.
+ *  - pull (the CLI): `--db postgresql://...` copies each sensor's rows
+ *    into a temporary SQLite database of the sensor's own schema and
+ *    merges them into a temporary site database (store_merge_from), on
+ *    which the ordinary read commands run.
+ *
+ * docs/central.md has the schema, the guarantees and the worst cases.
+ * Internal to sensor/ (store/ stays SQLite-only).
+ */
+#ifndef OTZ_CENTRAL_H
+#define OTZ_CENTRAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct sqlite3;
+struct central;
+
+#define CENTRAL_SCHEMA_VERSION 1
+
+struct central_cfg {
+	const char *url;	   /* postgresql://user@host:port/db */
+	const char *password_file; /* "" or NULL: none (PGPASSFILE, URL) */
+	const char *sensor_id;	   /* stable identity of this sensor */
+	const char *sensor_name;   /* its human name */
+	uint32_t timeout_s;	   /* connect, and each push at most */
+	uint32_t push_interval_s;  /* 0: after every flush */
+	uint32_t retry_max_s;	   /* longest wait between failed tries */
+	uint32_t batch_rows;	   /* marks per PostgreSQL transaction */
+};
+
+/* 1 when s names a PostgreSQL database (postgresql:// or postgres://). */
+int central_is_url(const char *s);
+
+/*
+ * The URL without its password, for messages: a conninfo URL with the
+ * password replaced by "***".  Never fails (falls back to a fixed text).
+ */
+void central_url_display(const char *url, char *buf, size_t len);
+
+/* Check a URL without connecting.  0 ok, -1 with errbuf. */
+int central_url_check(const char *url, char *errbuf, size_t errlen);
+
+/*
+ * Start pushing from the sensor database db (borrowed, the store's
+ * handle): create the mark table and its triggers if missing (marking
+ * every existing row the first time) and read the password file (before
+ * privileges are dropped).  Does not connect.  NULL with errbuf.
+ */
+struct central *central_new(const struct central_cfg *, struct sqlite3 *db,
+    char *errbuf, size_t errlen);
+void central_free(struct central *); /* NULL is safe */
+
+/* Central is not configured: remove the triggers and the marks so that
+ * the sensor's writes cost nothing more.  0, -1 with errbuf. */
+int central_disable(struct sqlite3 *db, char *errbuf, size_t errlen);
+
+/*
+ * After a flush: push what is marked, within central.timeout.  Skipped
+ * while backing off after a failure unless force (the last flush).
+ * Returns 0 when nothing is left to push, 1 when marks remain (link
+ * down, or more than fitted in the time), -1 on a local error.
+ */
+int central_push(struct central *, int force);
+
+/* Rows still marked (as of the last push or setup). */
+uint64_t central_pending(const struct central *);
+
+/* Prometheus lines (otzone_central_*). */
+void central_metrics(const struct central *, FILE *);
+/* JSON object {"url", "up", "pending", "pushed", "pushes", "errors",
+ * "last_push", "last_error"} for /healthz. */
+void central_health_json(const struct central *, FILE *);
+
+/*
+ * Read side: build a site database at site_path (which must not exist)
+ * from every sensor in the PostgreSQL database at url, through a
+ * per-sensor SQLite copy in tmpdir and store_merge_from().  0, or -1
+ * with errbuf.
+ */
+int central_pull(const char *url, const char *site_path, const char *tmpdir,
+    char *errbuf, size_t errlen);
+
+/* Low-level helpers, exposed for the unit tests. */
+/* Append v to buf as a COPY text-format field (escaped).  Returns the
+ * bytes written, or 0 when it does not fit (buf untouched beyond o). */
+size_t central_copy_escape(char *buf, size_t len, const char *v, size_t vlen);
+/* Undo the escaping of one COPY text field in place; returns its new
+ * length. */
+size_t central_copy_unescape(char *s, size_t len);
+
+#endif
