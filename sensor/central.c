@@ -1689,11 +1689,12 @@ central_pull(const char *url, const char *site_path, const char *tmpdir,
 
 		snprintf(path, sizeof(path), "%s/sensor-%d.db", tmpdir, i);
 		if (pull_sensor(conn, PQgetvalue(sensors, i, 0),
-			PQgetvalue(sensors, i, 1), path, errbuf, errlen) != 0)
+			PQgetvalue(sensors, i, 1), path, errbuf, errlen) != 0 ||
+		    merge_one(&site, site_path, path, PQgetvalue(sensors, i, 1),
+			errbuf, errlen) != 0) {
+			unlink_db(path);
 			goto out;
-		if (merge_one(&site, site_path, path, PQgetvalue(sensors, i, 1),
-			errbuf, errlen) != 0)
-			goto out;
+		}
 		unlink_db(path);
 	}
 	rc = 0;
@@ -1703,4 +1704,55 @@ out:
 	store_close(site);
 	PQfinish(conn);
 	return rc;
+}
+
+/* ---- the command line ---------------------------------------------------- */
+
+static char cli_dir[4096], cli_site[4200];
+
+void
+central_cli_end(const char *db)
+{
+	if (cli_dir[0] == '\0' || db != cli_site)
+		return;
+	unlink_db(cli_site);
+	rmdir(cli_dir);
+	cli_dir[0] = cli_site[0] = '\0';
+}
+
+int
+central_cli_begin(const char *cmd, const char **db)
+{
+	static const char *const ok[] = {"assets", "flows", "zones", "check",
+	    "report"};
+	const char *tmp = getenv("TMPDIR");
+	char err[1024], shown[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(cmd, ok[i]) == 0)
+			break;
+	if (i == sizeof(ok) / sizeof(ok[0])) {
+		fprintf(stderr, "otzone: %s: --db postgresql://... is for "
+				"assets, flows, zones, check and report\n",
+		    cmd);
+		return 2;
+	}
+	central_url_display(*db, shown, sizeof(shown));
+	snprintf(cli_dir, sizeof(cli_dir), "%s/otzone-central.XXXXXX",
+	    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+	if (mkdtemp(cli_dir) == NULL) {
+		fprintf(stderr, "otzone: %s: %s\n", cli_dir, strerror(errno));
+		cli_dir[0] = '\0';
+		return 2;
+	}
+	snprintf(cli_site, sizeof(cli_site), "%s/site.db", cli_dir);
+	if (central_pull(*db, cli_site, cli_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "otzone: %s: %s\n", shown, err);
+		*db = cli_site;
+		central_cli_end(cli_site);
+		return 2;
+	}
+	*db = cli_site;
+	return 0;
 }

@@ -94,6 +94,16 @@ void central_health_json(const struct central *, FILE *);
 int central_pull(const char *url, const char *site_path, const char *tmpdir,
     char *errbuf, size_t errlen);
 
+/*
+ * For main.c: cmd is a read command (assets, flows, zones, check,
+ * report) and *db a postgresql:// URL: pull into a temporary site
+ * database and point *db at it.  Returns 0, or the exit status (2) after
+ * an "otzone: ..." message.  central_cli_end(db) removes it again (a
+ * no-op for any other path).
+ */
+int central_cli_begin(const char *cmd, const char **db);
+void central_cli_end(const char *db);
+
 /* Low-level helpers, exposed for the unit tests. */
 /* Append v to buf as a COPY text-format field (escaped).  Returns the
  * bytes written, or 0 when it does not fit (buf untouched beyond o). */

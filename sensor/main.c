@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "central.h"
 #include "cmd.h"
 #include "events.h"
 #include "help.h"
@@ -326,6 +327,12 @@ main(int argc, char **argv)
 		free(o.args);
 		return rc;
 	}
+	/* --db postgresql://...: the read commands run on a temporary site
+	 * database pulled from the central store (sensor/central.c) */
+	if (central_is_url(o.db) && (rc = central_cli_begin(cmd, &o.db)) != 0) {
+		free(o.args);
+		return rc;
+	}
 	if (strcmp(cmd, "version") == 0) {
 		printf("otzone %s\n", OTZONE_VERSION);
 		rc = 0;
@@ -378,6 +385,7 @@ main(int argc, char **argv)
 	} else {
 		rc = usage_error("unknown command '%s'", cmd);
 	}
+	central_cli_end(o.db);
 	free(o.args);
 	return rc;
 }
