@@ -52,6 +52,7 @@
 #include "central.h"
 #include "cmd.h"
 #include "daemon.h"
+#include "events.h"
 #include "engine.h"
 #include "httpapi.h"
 #include "output.h"
@@ -174,6 +175,9 @@ struct daemon {
 	struct event *ev_flush, *ev_analysis, *ev_tick, *ev_watchdog;
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct httpapi *api;
+	/* change events (docs/events.md); NULL when not configured */
+	struct store_events *evd;
+	struct events_out *evo;
 	struct central *central; /* NULL: no central store configured */
 
 	/* sd_notify */
@@ -660,6 +664,75 @@ packets_now(const struct daemon *d)
 	return n;
 }
 
+/*
+ * After a flush: its change events, and a capture-drops event for each
+ * interface whose drops in the interval (kernel, interface, connections
+ * evicted by the caps; the graph's caps on "all") pass the threshold.
+ * Called before intervals_write() consumes the interval's counters.
+ */
+static void
+events_flushed(struct daemon *d, int ok)
+{
+	static struct graph_stats g_at;
+	const struct store_event *v;
+	struct graph_stats gs;
+	size_t n, i;
+
+	if (d->evo == NULL)
+		return;
+	if (ok && d->evd != NULL) {
+		v = store_events_get(d->evd, &n);
+		if (n > 0 && events_emit(d->evo, v, n) != 0)
+			LOG_W("events: a line could not be written");
+	}
+	graph_stats(d->g, &gs);
+	for (i = 0; i <= d->ncaps; i++) {
+		struct store_event e;
+		uint64_t drops, pkts;
+
+		memset(&e, 0, sizeof(e));
+		if (i < d->ncaps) {
+			const struct capture *c = &d->caps[i];
+
+			drops = (c->now.kernel_drops - c->at.kernel_drops) +
+			    (c->now.if_drops - c->at.if_drops) +
+			    (c->now.evicted - c->at.evicted);
+			pkts = c->now.packets - c->at.packets;
+			snprintf(e.source, sizeof(e.source), "iface:%s",
+			    c->name);
+		} else {
+			drops = (gs.assets_capped - g_at.assets_capped) +
+			    (gs.edges_capped - g_at.edges_capped);
+			pkts = 0;
+			snprintf(e.source, sizeof(e.source), "graph");
+		}
+		if (drops <= d->cfg.events_drop_threshold)
+			continue;
+		e.type = SEV_CAPTURE_DROPS;
+		e.ts_us = (int64_t)wall_us();
+		e.drops = drops;
+		e.packets = pkts;
+		e.threshold = d->cfg.events_drop_threshold;
+		events_emit(d->evo, &e, 1);
+	}
+	g_at = gs;
+}
+
+/* The zones of the events: the policy's, else the latest proposal. */
+static void
+events_zones(struct daemon *d)
+{
+	char err[512];
+
+	if (d->evd == NULL)
+		return;
+	if ((d->have_pol ? store_events_set_policy(d->evd, d->st, &d->pol,
+			       err, sizeof(err))
+			 : store_events_use_proposal(d->evd, d->st, err,
+			       sizeof(err))) != 0)
+		LOG_W("events: %s", err);
+}
+
 static int
 daemon_flush(struct daemon *d, int tries)
 {
@@ -675,7 +748,10 @@ daemon_flush(struct daemon *d, int tries)
 	for (i = 0; i < d->ncaps; i++)
 		cap_stats(&d->caps[i]);
 	for (t = 0; t < tries; t++) {
-		if (store_flush(d->st, d->g, err, sizeof(err)) == 0) {
+		if ((d->evd != NULL
+			? store_flush_events(d->st, d->g, d->evd, err,
+			      sizeof(err))
+			: store_flush(d->st, d->g, err, sizeof(err))) == 0) {
 			ok = 1;
 			break;
 		}
@@ -697,6 +773,7 @@ daemon_flush(struct daemon *d, int tries)
 	} else {
 		d->flush_errors++;
 	}
+	events_flushed(d, ok);
 	intervals_write(d, ok, d->last_flush_ms, ok ? 0 : pending, secs);
 	LOG_D("flush %s: %" PRIu64 " packets in the interval, %" PRIu64
 	      " ms", ok ? "ok" : "failed", pending, d->last_flush_ms);
@@ -970,6 +1047,7 @@ analysis_run(struct daemon *d, int force)
 	char err[512], *body = NULL;
 	FILE *f;
 
+	events_zones(d);
 	if (d->generation == 0)
 		return; /* nothing flushed yet */
 	if (!force && d->analyzed_gen == d->generation)
@@ -984,6 +1062,7 @@ analysis_run(struct daemon *d, int force)
 	body = NULL;
 	memset(&res, 0, sizeof(res));
 	if (!d->have_pol) {
+		events_zones(d); /* the proposal just made */
 		d->analyzed_gen = d->generation;
 		return;
 	}
@@ -1005,6 +1084,17 @@ analysis_run(struct daemon *d, int force)
 		d->viol_body = body;
 		d->viol_len = len;
 		body = NULL;
+	}
+	if (d->evd != NULL) {
+		const struct store_event *v;
+		size_t n;
+
+		if (store_events_findings(d->evd, d->st, &d->pol, &res, err,
+			sizeof(err)) != 0)
+			LOG_W("events: %s", err);
+		v = store_events_get(d->evd, &n);
+		if (n > 0 && events_emit(d->evo, v, n) != 0)
+			LOG_W("events: a line could not be written");
 	}
 	if (check_db_save(d->st, &d->pol, &res, d->policy_path, err,
 		sizeof(err)) != 0)
@@ -1213,6 +1303,25 @@ hook_metrics(void *arg, FILE *f)
 	    "Wall-clock time the sensor started.");
 	fprintf(f, "otzone_start_time_seconds %.3f\n",
 	    (double)d->start_wall_us / 1e6);
+	if (d->evo != NULL) {
+		struct events_stats xs;
+
+		events_get_stats(d->evo, &xs);
+		prom_one(f, "otzone_events_total", "counter",
+		    "Change events emitted.", xs.emitted);
+		prom_one(f, "otzone_events_write_errors_total", "counter",
+		    "Event lines the file refused.", xs.write_errors);
+		prom_one(f, "otzone_events_rotations_total", "counter",
+		    "Rotations of the event file.", xs.rotations);
+		prom_one(f, "otzone_syslog_sent_total", "counter",
+		    "Syslog messages handed to the socket.", xs.syslog_sent);
+		prom_one(f, "otzone_syslog_dropped_total", "counter",
+		    "Syslog messages dropped (queue full or send failed).",
+		    xs.syslog_dropped);
+		prom_one(f, "otzone_syslog_queued", "gauge",
+		    "Syslog messages waiting for the collector.",
+		    xs.syslog_queued);
+	}
 	central_metrics(d->central, f);
 }
 
@@ -1287,6 +1396,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	events_pump(d->evo);
 	idle_limit = (uint64_t)(d->cfg.tcp_timeout > d->cfg.udp_timeout
 					? d->cfg.tcp_timeout
 					: d->cfg.udp_timeout) *
@@ -1346,6 +1456,15 @@ reload_report_fixed(const struct sensor_config *o,
 	FIXED(o->timeout_ms != n->timeout_ms, "capture.timeout_ms");
 	FIXED(CHANGED_STR(o->database, n->database), "database");
 	FIXED(CHANGED_STR(o->user, n->user), "user");
+	FIXED(CHANGED_STR(o->name, n->name), "name");
+	FIXED(CHANGED_STR(o->events_file, n->events_file) ||
+		o->events_max_bytes != n->events_max_bytes ||
+		o->events_keep != n->events_keep ||
+		CHANGED_STR(o->syslog_host, n->syslog_host) ||
+		o->syslog_port != n->syslog_port ||
+		CHANGED_STR(o->syslog_transport, n->syslog_transport) ||
+		CHANGED_STR(o->syslog_facility, n->syslog_facility),
+	    "events");
 	FIXED(o->api_enabled != n->api_enabled ||
 		CHANGED_STR(o->api_listen, n->api_listen) ||
 		o->api_port != n->api_port ||
@@ -1376,6 +1495,8 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	notify(d, "RELOADING=1");
 	d->reloads++;
 	LOG_I("SIGHUP: reloading the configuration and the policy");
+	if (d->evo != NULL && events_reopen(d->evo, err, sizeof(err)) != 0)
+		LOG_E("events: %s", err);
 	if (config_defaults(&n) != 0 ||
 	    d->reload(d->reload_arg, &n, err, sizeof(err)) != 0) {
 		d->reload_errors++;
@@ -1417,6 +1538,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	d->cfg.stats_keep = n.stats_keep;
 	d->cfg.batch = n.batch;
 	d->cfg.log_level = n.log_level;
+	d->cfg.events_drop_threshold = n.events_drop_threshold;
 	config_free(&n);
 	sensor_log_level(d->cfg.log_level);
 	daemon_policy_load(d, d->cfg.policy);
@@ -1572,6 +1694,40 @@ central_setup(struct daemon *d, char *errbuf, size_t errlen)
 	return 0;
 }
 
+static int
+events_setup(struct daemon *d, char *errbuf, size_t errlen)
+{
+	struct events_cfg ec;
+	char name[256];
+
+	if (d->cfg.events_file[0] == '\0' && d->cfg.syslog_host[0] == '\0')
+		return 0;
+	memset(&ec, 0, sizeof(ec));
+	snprintf(name, sizeof(name), "%s", store_sensor_name(d->st));
+	if (name[0] == '\0' && gethostname(name, sizeof(name) - 1) != 0)
+		snprintf(name, sizeof(name), "otzone");
+	name[sizeof(name) - 1] = '\0';
+	ec.file = d->cfg.events_file;
+	ec.max_bytes = d->cfg.events_max_bytes;
+	ec.keep = d->cfg.events_keep;
+	ec.observer = name;
+	ec.syslog_host = d->cfg.syslog_host;
+	ec.syslog_port = (uint16_t)d->cfg.syslog_port;
+	ec.syslog_tcp = strcmp(d->cfg.syslog_transport, "tcp") == 0;
+	ec.facility = events_facility(d->cfg.syslog_facility);
+	if ((d->evd = store_events_new()) == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	if ((d->evo = events_open(&ec, errbuf, errlen)) == NULL)
+		return -1;
+	LOG_I("events:%s%s%s%s%s%s as %s", ec.file[0] ? " file " : "",
+	    ec.file, ec.syslog_host[0] ? " syslog " : "",
+	    ec.syslog_tcp ? "tcp://" : "udp://", ec.syslog_host,
+	    ec.syslog_host[0] ? "" : "", name);
+	return 0;
+}
+
 static void
 daemon_teardown(struct daemon *d)
 {
@@ -1590,6 +1746,8 @@ daemon_teardown(struct daemon *d)
 		cap_close(&d->caps[i]);
 	engine_free(d->e);
 	graph_free(d->g);
+	events_close(d->evo);
+	store_events_free(d->evd);
 	central_free(d->central);
 	store_close(d->st);
 	if (d->base != NULL)
@@ -1647,6 +1805,11 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 	}
 	if (intervals_init(d, err, sizeof(err)) != 0) {
 		LOG_E("%s: %s", d->cfg.database, err);
+		goto out;
+	}
+	if (d->cfg.name[0] != '\0' &&
+	    store_set_sensor_name(d->st, d->cfg.name, err, sizeof(err)) != 0) {
+		LOG_E("name: %s", err);
 		goto out;
 	}
 	memset(&d->ecfg, 0, sizeof(d->ecfg));
@@ -1710,6 +1873,11 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 		goto out;
 	}
 	daemon_policy_load(d, d->cfg.policy);
+	/* after the drop: the file is the user's, as at a reopen */
+	if (events_setup(d, err, sizeof(err)) != 0) {
+		LOG_E("%s", err);
+		goto out;
+	}
 	d->ev_term = evsignal_new(d->base, SIGTERM, on_stop, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, on_stop, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, on_reload, d);
@@ -1771,6 +1939,8 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 	    gs.edges);
 	rc = 0;
 out:
+	if (d->evo != NULL)
+		events_drain(d->evo, 2000); /* the last events, bounded */
 	daemon_teardown(d);
 	free(d);
 	return rc;
