@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "engine.h"
 #include "label.h"
@@ -75,7 +77,15 @@ struct conn {
 	uint32_t src_id;
 	uint64_t frame;
 	struct tcp_dir td[2];
-	uint32_t hnext, lprev, lnext; /* index + 1; 0 = none */
+	uint32_t hash;	   /* conn_hash of its 5-tuple */
+	uint32_t serial;   /* creation order, for the VLAN-loose match */
+	uint32_t hnext, lprev, lnext; /* index + 1; 0 = none; hnext: free list */
+};
+
+/* A slot of the connection table: open addressing, linear probing. */
+struct cslot {
+	uint32_t idx1; /* index + 1; 0 = empty */
+	uint32_t hash; /* the connection's full hash: most misses stop here */
 };
 
 struct engine {
@@ -84,8 +94,11 @@ struct engine {
 	struct decoder *dec;
 	struct labeler *lab;
 	struct conn *conns; /* max_conns slots, touched lazily */
-	uint32_t *hash;
+	struct cslot *slots; /* at least 2 x max_conns: load at most 1/2 */
 	uint32_t hmask;
+	uint32_t serial;
+	uint64_t hseed;	     /* per-engine: probe sequences unpredictable */
+	uint32_t probe_max;  /* longest probe seen (stats, tests) */
 	uint32_t n_used, free_head, n_fresh;
 	uint32_t lru_head, lru_tail; /* head = oldest */
 	uint32_t src_id;
@@ -308,12 +321,14 @@ ep_hash(const uint8_t *ip, uint16_t port)
 }
 
 static uint32_t
-conn_hash(uint8_t l4, const uint8_t *a, uint16_t ap, const uint8_t *b,
-    uint16_t bp)
+conn_hash(uint64_t seed, uint8_t l4, const uint8_t *a, uint16_t ap,
+    const uint8_t *b, uint16_t bp)
 {
 	/* Symmetric: both directions hash alike, since the sum of the two
-	 * endpoint hashes does not depend on their order. */
-	uint64_t h = mix64(ep_hash(a, ap) + ep_hash(b, bp) + l4);
+	 * endpoint hashes does not depend on their order.  The seed is
+	 * drawn per engine, so a crafted scan cannot aim at one probe
+	 * sequence. */
+	uint64_t h = mix64(ep_hash(a, ap) + ep_hash(b, bp) + l4 + seed);
 
 	return (uint32_t)(h ^ (h >> 32));
 }
@@ -444,21 +459,55 @@ conn_push(struct engine *e, struct conn *c, int final)
 	c->d_pkts = c->d_bytes = 0;
 }
 
+/* Remove idx1 from the slot table: find it along its probe sequence,
+ * then shift back the entries after it that may move (so that no probe
+ * sequence crosses an empty slot; no tombstones). */
+static void
+slot_remove(struct engine *e, uint32_t hash, uint32_t idx1)
+{
+	uint32_t i = hash & e->hmask, j, home;
+
+	while (e->slots[i].idx1 != idx1) {
+		if (e->slots[i].idx1 == 0)
+			return; /* not there (cannot happen) */
+		i = (i + 1) & e->hmask;
+	}
+	for (j = (i + 1) & e->hmask; e->slots[j].idx1 != 0;
+	     j = (j + 1) & e->hmask) {
+		home = e->slots[j].hash & e->hmask;
+		/* j's entry may fill hole i unless its home lies in (i, j] */
+		if (((j - home) & e->hmask) >= ((j - i) & e->hmask)) {
+			e->slots[i] = e->slots[j];
+			i = j;
+		}
+	}
+	e->slots[i].idx1 = 0;
+	e->slots[i].hash = 0;
+}
+
+static void
+slot_insert(struct engine *e, uint32_t hash, uint32_t idx1)
+{
+	uint32_t i = hash & e->hmask, n = 0;
+
+	while (e->slots[i].idx1 != 0) {
+		i = (i + 1) & e->hmask;
+		n++;
+	}
+	if (n > e->probe_max)
+		e->probe_max = n;
+	e->slots[i].idx1 = idx1;
+	e->slots[i].hash = hash;
+}
+
 static void
 conn_free(struct engine *e, struct conn *c)
 {
 	uint32_t idx1 = (uint32_t)(c - e->conns) + 1;
-	uint32_t h, *pp;
+	uint32_t h;
 
 	conn_push(e, c, 1);
-	h = conn_hash(c->l4, c->cli, c->cport, c->srv, c->sport) &
-	    e->hmask;
-	for (pp = &e->hash[h]; *pp != 0; pp = &cat(e, *pp)->hnext) {
-		if (*pp == idx1) {
-			*pp = c->hnext;
-			break;
-		}
-	}
+	slot_remove(e, c->hash, idx1);
 	lru_unlink(e, c);
 	for (h = 0; c->l4 == 17 && h < ENGINE_BCAST_RECENT; h++)
 		if (e->bcast[h] == idx1)
@@ -584,21 +633,47 @@ conn_match(const struct conn *c, const struct pkt *p, int strict, int *dir)
 	return 1;
 }
 
+/* Was a created after b? */
+static int
+newer(const struct conn *a, const struct conn *b)
+{
+	return (int32_t)(a->serial - b->serial) > 0;
+}
+
 static struct conn *
 conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 {
-	uint32_t h, i;
+	uint32_t h, i, s, strict = 0, loose = 0;
 	struct conn *c;
 	uint16_t sp = p->src_port, dp = p->dst_port;
-	int pass;
+	int d, strict_dir = 0, loose_dir = 0;
 
-	h = conn_hash(p->l4, p->src_ip, sp, p->dst_ip, dp) & e->hmask;
-	for (pass = 1; pass >= 0; pass--)
-		for (i = e->hash[h]; i != 0; i = c->hnext) {
-			c = cat(e, i);
-			if (conn_match(c, p, pass, dir))
-				goto hit;
+	h = conn_hash(e->hseed, p->l4, p->src_ip, sp, p->dst_ip, dp);
+	/* One walk of the probe sequence: the newest connection that
+	 * matches with its VLAN; else the newest whose unseen direction may
+	 * bring any VLAN (what the chained table's two passes found). */
+	for (s = h & e->hmask; (i = e->slots[s].idx1) != 0;
+	     s = (s + 1) & e->hmask) {
+		if (e->slots[s].hash != h)
+			continue;
+		c = cat(e, i);
+		if (conn_match(c, p, 1, &d)) {
+			if (strict == 0 || newer(c, cat(e, strict))) {
+				strict = i;
+				strict_dir = d;
+			}
+		} else if (conn_match(c, p, 0, &d) &&
+		    (loose == 0 || newer(c, cat(e, loose)))) {
+			loose = i;
+			loose_dir = d;
 		}
+	}
+	if (strict != 0 || loose != 0) {
+		i = strict != 0 ? strict : loose;
+		c = cat(e, i);
+		*dir = strict != 0 ? strict_dir : loose_dir;
+		goto hit;
+	}
 	if (p->l4 == 17 && !decode_ip_is_group(p->src_ip)) {
 		/* A unicast reply to a recent broadcast request? */
 		unsigned k;
@@ -648,8 +723,9 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 	c->srv_group = (uint8_t)(decode_ip_is_group(c->srv) ||
 	    (*dir == DIS_C2S && (p->has_mac & PKT_MAC_DST) &&
 		(p->dst_mac[0] & 1)));
-	c->hnext = e->hash[h];
-	e->hash[h] = i;
+	c->hash = h;
+	c->serial = ++e->serial;
+	slot_insert(e, h, i);
 	lru_append(e, c, i);
 	e->st.conns++;
 	if (c->l4 == 17 && decode_ip_is_group(c->srv)) {
@@ -1235,6 +1311,20 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 
 /* ---- lifecycle ------------------------------------------------------------- */
 
+/* The hash seed: from the kernel, else from the clock and an address. */
+static uint64_t
+seed_now(const struct engine *e)
+{
+	uint64_t s = 0;
+	struct timespec ts;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
+		return s;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return mix64((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^
+	    (uint64_t)(uintptr_t)e);
+}
+
 struct engine *
 engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
     size_t errlen)
@@ -1265,18 +1355,21 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 	}
 	while (hsize < e->cfg.max_conns * 2u && hsize < (1u << 30))
 		hsize <<= 1;
+	if (hsize < e->cfg.max_conns + 1u) /* never full: probes end */
+		e->cfg.max_conns = hsize - 1;
 	e->hmask = hsize - 1;
 	e->g = g;
 	/* calloc: pages of the slot array are touched only when used. */
 	e->conns = calloc(e->cfg.max_conns, sizeof(struct conn));
-	e->hash = calloc(hsize, sizeof(uint32_t));
+	e->slots = calloc(hsize, sizeof(struct cslot));
+	e->hseed = seed_now(e);
 	if (cfg == NULL || !cfg->no_dedup) {
 		e->dedup = calloc(ENGINE_DEDUP_SLOTS, sizeof(*e->dedup));
 		if (e->dedup == NULL)
 			goto oom;
 	}
 	e->dec = decoder_new(0);
-	if (e->conns == NULL || e->hash == NULL || e->dec == NULL) {
+	if (e->conns == NULL || e->slots == NULL || e->dec == NULL) {
 oom:
 		snprintf(errbuf, errlen, "out of memory (%u connections)",
 		    e->cfg.max_conns);
@@ -1308,7 +1401,7 @@ engine_free(struct engine *e)
 	labeler_free(e->lab);
 	decoder_free(e->dec);
 	free(e->conns);
-	free(e->hash);
+	free(e->slots);
 	free(e->dedup);
 	free(e);
 }

@@ -710,6 +710,40 @@ START_TEST(cap_evicts_oldest)
 }
 END_TEST
 
+START_TEST(table_churn_keeps_every_connection_findable)
+{
+	/* The connection table at half load, churned by evictions: each
+	 * connection revisited while it is still in the table must be
+	 * found (a broken deletion would lose it and count a new one). */
+	struct engine_cfg cfg;
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t i, total = 5000;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_conns = 512;
+	rig_open(&r, &cfg);
+	n = mb_req(pl, 1);
+	for (i = 0; i < total; i++) {
+		feed(&r, CLI, SRV, (uint16_t)(20000 + i), 502, 1, 1, 0x18, pl,
+		    n, 0);
+		if (i >= 200)
+			feed(&r, SRV, CLI, 502, (uint16_t)(20000 + i - 200), 1,
+			    1 + (uint32_t)n, 0x10, NULL, 0, 0);
+	}
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(es.conns, total);
+	ck_assert_uint_eq(es.conns_evicted, total - 512);
+	check_one_flow(fs, nf, total);
+	ck_assert_uint_eq(fs[0].packets, 2 * total - 200);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(idle_timeout)
 {
 	struct rig r;
@@ -775,6 +809,7 @@ engine_suite(void)
 	tcase_add_test(tc, silent_connection_pushed_after_wait);
 	tcase_add_test(tc, stream_memory_budget);
 	tcase_add_test(tc, cap_evicts_oldest);
+	tcase_add_test(tc, table_churn_keeps_every_connection_findable);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);
 	suite_add_tcase(s, tc);
