@@ -2,7 +2,7 @@
 """apiclient.py: the HTTP side of tests/daemon/check.sh (stdlib only).
 
   apiclient.py get URL [TOKEN]          print the status line, then the body
-  apiclient.py wait URL KEY=VALUE... [--timeout S]
+  apiclient.py wait URL KEY=VALUE|KEY>=NUMBER... [--timeout S]
                                    poll a JSON URL until every key has the
                                    value (JSON-compared); print the body
   apiclient.py abuse HOST PORT MAXCONN  malformed requests, oversized headers,
@@ -57,8 +57,12 @@ def cmd_wait(args):
         if a == "--token":
             token = rest.pop(0) or None
             continue
-        k, v = a.split("=", 1)
-        want[k] = json.loads(v)
+        if ">=" in a:
+            k, v = a.split(">=", 1)
+            want[k] = (">=", json.loads(v))
+        else:
+            k, v = a.split("=", 1)
+            want[k] = ("=", json.loads(v))
     end = time.time() + limit
     last = None
     while time.time() < end:
@@ -67,7 +71,9 @@ def cmd_wait(args):
             last = body
             if st == 200:
                 j = json.loads(body)
-                if all(j.get(k) == v for k, v in want.items()):
+                if all(j.get(k) == v if op == "=" else
+                       isinstance(j.get(k), (int, float)) and j.get(k) >= v
+                       for k, (op, v) in want.items()):
                     sys.stdout.buffer.write(body)
                     return 0
         except (OSError, ValueError):
