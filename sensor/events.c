@@ -300,8 +300,11 @@ events_json(FILE *f, const struct store_event *e, const char *observer)
 		fputs(",\"network\":{", f);
 		kv_str(f, &first, "protocol", e->protocol);
 		kv_str(f, &first, "transport", e->transport);
-		if (e->src.vlan != 0)
-			fprintf(f, ",\"vlan\":{\"id\":\"%u\"}", e->src.vlan);
+		/* the client's tag, else the server's (a SPAN often tags
+		 * one direction only) */
+		if (e->src.vlan != 0 || e->dst.vlan != 0)
+			fprintf(f, ",\"vlan\":{\"id\":\"%u\"}",
+			    e->src.vlan ? e->src.vlan : e->dst.vlan);
 		fputc('}', f);
 	}
 	if (e->type == SEV_NEW_FINDING) {
