@@ -55,8 +55,6 @@ struct pctx {
 	size_t n_err, more, seq;
 	struct policy *p;
 	struct pol_mark *zone_name_mark; /* per zone: where its name is */
-	struct ndpi_detection_module_struct *ndpi;
-	int ndpi_tried;
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -480,36 +478,60 @@ prefix_list(struct pctx *c, const yaml_node_t *n, int single, size_t cap,
 
 /* ---- protocols ----------------------------------------------------------- */
 
+/*
+ * nDPI's protocol names, lower case, read once per process: starting an
+ * nDPI module costs milliseconds and megabytes, too much for every parse
+ * (the daemon parses again on each SIGHUP; the fuzzer, millions of times).
+ * Kept until exit.  NULL after a failed start: every name is accepted.
+ */
+static char **ndpi_names;
+static size_t n_ndpi_names;
+
+static void
+load_ndpi_names(void)
+{
+	static int tried;
+	struct ndpi_detection_module_struct *m;
+	u_int i, n;
+
+	if (tried)
+		return;
+	tried = 1;
+	m = ndpi_init_detection_module(ndpi_no_prefs);
+	if (m == NULL)
+		return;
+	n = ndpi_get_num_supported_protocols(m);
+	ndpi_names = calloc(n ? n : 1, sizeof(char *));
+	for (i = 0; ndpi_names != NULL && i < n; i++) {
+		const char *pn = ndpi_get_proto_name(m, (u_int16_t)i);
+		char *d;
+		size_t k;
+
+		if (pn == NULL || (d = strdup(pn)) == NULL)
+			continue;
+		for (k = 0; d[k] != '\0'; k++)
+			d[k] = (char)tolower((unsigned char)d[k]);
+		ndpi_names[n_ndpi_names++] = d;
+	}
+	ndpi_exit_detection_module(m);
+}
+
 static int
-known_protocol(struct pctx *c, const char *s)
+known_protocol(const char *s)
 {
 	static const char *const ot[] = {"modbus", "dnp3", "s7comm",
 	    "s7comm-plus", "enip", "opcua", "smb", "unknown", NULL};
 	size_t i;
-	u_int n;
 
 	for (i = 0; ot[i] != NULL; i++)
 		if (strcmp(s, ot[i]) == 0)
 			return 1;
-	if (!c->ndpi_tried) {
-		c->ndpi_tried = 1;
-		c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
-	}
-	if (c->ndpi == NULL)
+	load_ndpi_names();
+	if (ndpi_names == NULL)
 		return 1; /* cannot tell: accept */
-	n = ndpi_get_num_supported_protocols(c->ndpi);
-	for (i = 0; i < n; i++) {
-		const char *pn = ndpi_get_proto_name(c->ndpi, (u_int16_t)i);
-		size_t k;
-
-		if (pn == NULL)
-			continue;
-		for (k = 0; pn[k] != '\0' && s[k] != '\0'; k++)
-			if (tolower((unsigned char)pn[k]) != s[k])
-				break;
-		if (pn[k] == '\0' && s[k] == '\0')
+	for (i = 0; i < n_ndpi_names; i++)
+		if (strcmp(s, ndpi_names[i]) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -536,7 +558,7 @@ protocol_value(struct pctx *c, const yaml_node_t *n, char *out, size_t len)
 			   "the CIP it carries)");
 		return -1;
 	}
-	if (!known_protocol(c, s)) {
+	if (!known_protocol(s)) {
 		PERR(c, n, "unknown protocol '%.40s' (modbus, dnp3, s7comm, "
 			   "s7comm-plus, enip, opcua, or an nDPI protocol name "
 			   "in lower case: http, tls, rdp, ssh, smb...)", s);
@@ -1123,8 +1145,6 @@ out:
 	if (have_doc)
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&yp);
-	if (c->ndpi != NULL)
-		ndpi_exit_detection_module(c->ndpi);
 	free(c);
 	return rc;
 }
