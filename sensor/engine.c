@@ -99,6 +99,7 @@ struct engine {
 	uint32_t serial;
 	uint64_t hseed;	     /* per-engine: probe sequences unpredictable */
 	uint32_t probe_max;  /* longest probe seen (stats, tests) */
+	uint16_t pid_final[3]; /* graph ids of icmp, icmpv6, unknown */
 	uint32_t n_used, free_head, n_fresh;
 	uint32_t lru_head, lru_tail; /* head = oldest */
 	uint32_t src_id;
@@ -413,12 +414,17 @@ conn_final_label(struct engine *e, struct conn *c)
 		label_giveup(e->lab, c->lf, name, sizeof(name));
 		label_flow_free(c->lf);
 		c->lf = NULL;
-	} else if (c->l4 == 1) {
-		snprintf(name, sizeof(name), "icmp");
-	} else if (c->l4 == 58) {
-		snprintf(name, sizeof(name), "icmpv6");
 	} else {
-		snprintf(name, sizeof(name), "unknown");
+		/* the common end of a scan probe: ids looked up once */
+		int k = c->l4 == 1 ? 0 : c->l4 == 58 ? 1 : 2;
+		static const char *const names[3] = {"icmp", "icmpv6",
+		    "unknown"};
+
+		if (e->pid_final[k] == 0)
+			e->pid_final[k] = graph_proto_id(e->g, names[k]);
+		c->label = e->pid_final[k];
+		c->state = CS_LABELLED;
+		return;
 	}
 	c->label = graph_proto_id(e->g, name);
 	c->state = CS_LABELLED;
@@ -448,7 +454,12 @@ conn_push(struct engine *e, struct conn *c, int final)
 	if (ed != NULL && c->d_pkts != 0)
 		graph_edge_traffic(ed, c->first_us, c->last_us, c->d_pkts,
 		    c->d_bytes, c->src_id, c->frame);
-	if (c->d_pkts != 0 && conn_asset(e, c, OBS_SIDE_CLIENT) != NULL) {
+	/* A payload-less connection the graph gave no edge (a flood's
+	 * spoofed client past the server port's fan-in, or the noise share
+	 * full): its client is not inventoried either; the server still
+	 * counts the packets. */
+	if (c->d_pkts != 0 && !(ed == NULL && conn_noise(c) && c->ga == NULL) &&
+	    conn_asset(e, c, OBS_SIDE_CLIENT) != NULL) {
 		graph_asset_traffic(c->ga, c->first_us, 0, 0);
 		graph_asset_traffic(c->ga, c->last_us, c->d_pkts, c->d_bytes);
 	}

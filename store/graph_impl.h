@@ -61,6 +61,27 @@ struct g_edge {
 
 #define GRAPH_CHUNK 4096u
 
+/*
+ * Fan-in of noise per server: how many noise edges (connections without
+ * payload) reached it from clients never seen before.  Past
+ * GRAPH_NOISE_FANIN of them the server is being flooded (spoofed
+ * sources, or a swarm): further new clients get no edge and no asset of
+ * their own (refusals counted as cap hits), while the server's asset
+ * still counts the packets.  A known client (a plant host, a scanner
+ * already inventoried) is never folded, so one scanner probing every port
+ * stays visible port by port.  The table is bounded; a server that finds
+ * it full is not folded.
+ */
+#define GRAPH_NOISE_FANIN 256u
+#define GRAPH_FANIN_SLOTS 65536u /* at most 3/4 used */
+
+struct g_fanin {
+	uint8_t ip[16];
+	uint16_t vlan;
+	uint8_t used;
+	uint32_t n; /* noise edges from new clients to this server */
+};
+
 struct graph {
 	struct graph_limits lim;
 	struct g_asset **achunks; /* chunks of GRAPH_CHUNK, never moved */
@@ -71,6 +92,8 @@ struct graph {
 	char *pnames[GRAPH_MAX_PROTO_NAMES];
 	uint32_t n_pnames;
 	uint64_t assets_capped, edges_capped, ops_capped;
+	struct g_fanin *fanin; /* GRAPH_FANIN_SLOTS, allocated on first use */
+	uint32_t n_fanin;
 };
 
 static inline struct g_asset *

@@ -744,6 +744,62 @@ START_TEST(table_churn_keeps_every_connection_findable)
 }
 END_TEST
 
+START_TEST(flood_folded_scanner_kept)
+{
+	/* 400 spoofed sources each send one SYN to the server's port 80,
+	 * answered by RST: past GRAPH_NOISE_FANIN (256) new clients the
+	 * server is flooded and further sources get no flow and no asset,
+	 * while the server's asset counts every packet.  One scanner (a
+	 * known client) probing 400 ports of another server keeps a flow
+	 * per port. */
+	struct rig r;
+	struct st_flow *fs;
+	struct st_asset *as;
+	size_t nf, na, i, to_srv = 0, to_other = 0;
+	struct engine_stats es;
+	char err[256];
+	uint32_t k;
+
+	rig_open(&r, NULL);
+	for (k = 0; k < 400; k++) {
+		feed(&r, 0x0b000000u + k, SRV, 40000, 80, 7, 0, 0x02, NULL, 0,
+		    0);
+		feed(&r, SRV, 0x0b000000u + k, 80, 40000, 0, 8, 0x14, NULL, 0,
+		    0);
+	}
+	for (k = 0; k < 400; k++) {
+		feed(&r, CLI, SRV + 1, 50000, (uint16_t)(1000 + k), 7, 0, 0x02,
+		    NULL, 0, 0);
+		feed(&r, SRV + 1, CLI, (uint16_t)(1000 + k), 50000, 0, 8, 0x14,
+		    NULL, 0, 0);
+	}
+	rig_flows(&r, &fs, &nf, &es);
+	for (i = 0; i < nf; i++) {
+		if (strcmp(fs[i].server, "10.0.0.10") == 0) {
+			to_srv++;
+			ck_assert_uint_eq(fs[i].packets, 2);
+		} else if (strcmp(fs[i].server, "10.0.0.11") == 0 &&
+		    strcmp(fs[i].client, "10.0.0.20") == 0) {
+			to_other++;
+		}
+		ck_assert_str_eq(fs[i].protocol, "unknown");
+	}
+	ck_assert_uint_eq(to_srv, 256);
+	ck_assert_uint_eq(to_other, 400);
+	ck_assert_uint_eq(nf, 656);
+	store_free_flows(fs, nf);
+	ck_assert_int_eq(store_load_assets(r.st, &as, &na, err, sizeof(err)),
+	    0);
+	/* 256 sources, the scanner, the two servers */
+	ck_assert_uint_eq(na, 259);
+	for (i = 0; i < na; i++)
+		if (strcmp(as[i].ip, "10.0.0.10") == 0)
+			ck_assert_uint_eq(as[i].packets, 800);
+	free(as);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(idle_timeout)
 {
 	struct rig r;
@@ -810,6 +866,7 @@ engine_suite(void)
 	tcase_add_test(tc, stream_memory_budget);
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, table_churn_keeps_every_connection_findable);
+	tcase_add_test(tc, flood_folded_scanner_kept);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);
 	suite_add_tcase(s, tc);
