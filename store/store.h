@@ -252,4 +252,37 @@ int store_summary(struct store *, struct st_summary *);
 void store_infer_kinds(struct st_asset *, size_t, const struct st_flow *,
     size_t);
 
+/* ---- merging sensors into a site database (merge.c, docs/merge.md) ------ */
+
+struct store_merge_stats {
+	char sensor_id[STORE_SENSOR_ID_LEN + 1];
+	char sensor_name[STORE_SENSOR_NAME_MAX + 1];
+	int replaced; /* this sensor was merged before: its rows replaced */
+	/* rows taken from the input */
+	uint64_t sources, assets, flows, operations;
+	/* of those, the ones neither the site before nor an earlier input
+	 * of this merge had */
+	uint64_t assets_new, flows_new;
+	/* its flows counted once with another sensor's (same packets seen
+	 * at two points: overlapping time ranges) */
+	uint64_t flows_dedup;
+};
+
+/*
+ * Merge the sensor databases paths[0..n-1] (read-only; schema v1 or v2,
+ * not a site database, not site itself) into site, in one transaction:
+ * each sensor's rows are kept (tables m_*; a sensor merged again, known
+ * by its meta sensor_id, replaces its earlier rows) and the ordinary
+ * tables (sources, assets, flows, operations) are rebuilt from them, so
+ * every read command works on site unchanged; derived tables (zones,
+ * findings) are cleared.  site becomes a site database (meta role =
+ * 'site').  stats: n entries, or NULL.  0, or -1 with errbuf and site
+ * unchanged.
+ */
+int store_merge(struct store *site, const char *const *paths, size_t n,
+    struct store_merge_stats *stats, char *errbuf, size_t errlen);
+/* The same for one database. */
+int store_merge_from(struct store *site, const char *src_path,
+    struct store_merge_stats *stats, char *errbuf, size_t errlen);
+
 #endif
