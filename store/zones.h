@@ -15,6 +15,8 @@
 
 #include "store.h"
 
+/* Proposals kept in the database (zones_save deletes older ones). */
+#define ZONES_KEEP_PROPOSALS 16
 #define ZONES_ALGORITHM "otzone-zones/1 anchor-communities+purdue-bands"
 
 #define ZONE_NAME_LEN 160

@@ -40,6 +40,34 @@ static const char zones_schema[] =
     " zone_id INTEGER NOT NULL, asset_id INTEGER NOT NULL, why TEXT,"
     " PRIMARY KEY(zone_id, asset_id));";
 
+/*
+ * Only the newest ZONES_KEEP_PROPOSALS proposals are kept: the daemon
+ * proposes every analysis_interval, and each proposal holds a row per
+ * asset.  Older ones go with their zones, members, details and conduits,
+ * in the transaction that saves the new one.
+ */
+#define KEEP_STR2(n) #n
+#define KEEP_STR(n) KEEP_STR2(n)
+static const char prune_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS zp_old(id INTEGER PRIMARY KEY);"
+    "DELETE FROM zp_old;"
+    "INSERT INTO zp_old SELECT id FROM proposals ORDER BY id DESC"
+    " LIMIT -1 OFFSET " KEEP_STR(ZONES_KEEP_PROPOSALS) ";"
+    "DELETE FROM zone_member_details WHERE zone_id IN (SELECT z.id FROM"
+    " zones z JOIN zp_old o ON o.id = z.proposal_id);"
+    "DELETE FROM zone_members WHERE zone_id IN (SELECT z.id FROM zones z"
+    " JOIN zp_old o ON o.id = z.proposal_id);"
+    "DELETE FROM zone_details WHERE zone_id IN (SELECT z.id FROM zones z"
+    " JOIN zp_old o ON o.id = z.proposal_id);"
+    "DELETE FROM zones WHERE proposal_id IN (SELECT id FROM zp_old);"
+    "DELETE FROM conduits WHERE proposal_id IN (SELECT id FROM zp_old);"
+    "DELETE FROM proposal_inputs WHERE proposal_id IN"
+    " (SELECT id FROM zp_old);"
+    "DELETE FROM proposal_sources WHERE proposal_id IN"
+    " (SELECT id FROM zp_old);"
+    "DELETE FROM proposals WHERE id IN (SELECT id FROM zp_old);"
+    "DELETE FROM zp_old;";
+
 enum {
 	Q_PROPOSAL,
 	Q_INPUTS,
@@ -260,6 +288,8 @@ zones_save(struct store *st, const struct zones_result *r,
 		sqlite3_finalize(q[i]);
 		q[i] = NULL;
 	}
+	if (exec_sql(db, prune_sql, errbuf, errlen) != 0)
+		goto out;
 	if (exec_sql(db, "COMMIT", errbuf, errlen) != 0)
 		goto out;
 	in_tx = 0;

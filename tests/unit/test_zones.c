@@ -886,6 +886,41 @@ START_TEST(saved_in_database)
 	ck_assert_int_eq(count(db, "SELECT count(*) FROM zones"), 8);
 	ck_assert_int_eq(count(db, "SELECT count(*) FROM proposal_inputs"),
 	    2);
+	/* bounded: only the newest ZONES_KEEP_PROPOSALS stay, whole */
+	{
+		int k;
+		int64_t last = p2;
+
+		for (k = 0; k < ZONES_KEEP_PROPOSALS + 5; k++) {
+			last = zones_save(s, &R, A, na, nf,
+			    1767600002000000LL + k, err, sizeof(err));
+			ck_assert_msg(last > 0, "%s", err);
+		}
+		ck_assert_int_eq(count(db, "SELECT count(*) FROM proposals"),
+		    ZONES_KEEP_PROPOSALS);
+		ck_assert_int_eq(count(db, "SELECT min(id) FROM proposals"),
+		    last - ZONES_KEEP_PROPOSALS + 1);
+		ck_assert_int_eq(count(db, "SELECT count(*) FROM zones"),
+		    4 * ZONES_KEEP_PROPOSALS);
+		ck_assert_int_eq(count(db,
+				     "SELECT count(*) FROM zone_members"),
+		    12 * ZONES_KEEP_PROPOSALS);
+		ck_assert_int_eq(count(db,
+				     "SELECT count(*) FROM zone_member_details"),
+		    12 * ZONES_KEEP_PROPOSALS);
+		ck_assert_int_eq(count(db, "SELECT count(*) FROM zone_details"),
+		    4 * ZONES_KEEP_PROPOSALS);
+		ck_assert_int_eq(count(db, "SELECT count(*) FROM conduits"),
+		    3 * ZONES_KEEP_PROPOSALS);
+		ck_assert_int_eq(count(db,
+				     "SELECT count(*) FROM proposal_inputs"),
+		    ZONES_KEEP_PROPOSALS);
+		ck_assert_int_eq(count(db,
+				     "SELECT count(*) FROM zones WHERE"
+				     " proposal_id NOT IN (SELECT id FROM"
+				     " proposals)"),
+		    0);
+	}
 	store_close(s);
 }
 END_TEST
