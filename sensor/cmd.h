@@ -14,12 +14,15 @@ struct cmd_args {
 	const char *output; /* -o FILE */
 	char **args;	    /* remaining arguments */
 	int nargs;
+	int quiet; /* --quiet */
 };
 
 /* Each returns the exit status: 0 ok, 1 findings (check), 2 error. */
 int cmd_zones(const struct cmd_args *);
 int cmd_check(const struct cmd_args *);
 int cmd_report(const struct cmd_args *);
+/* merge A.db B.db ... into the site database db: 0 or 2. */
+int cmd_merge(const struct cmd_args *);
 /* The daemon: the whole argv (options may stand before or after the word
  * "sensor": -c CONF, -i IFACE, --db PATH ...). */
 int cmd_sensor(int argc, char **argv);

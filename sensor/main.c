@@ -28,6 +28,7 @@ struct opts {
 	int force, quiet, progress;
 	int emit_policy;
 	const char *policy, *output;
+	const char *sensor_name; /* read --sensor NAME */
 	const char *events, *syslog; /* read: change events */
 	uint64_t events_max_bytes;
 	uint32_t events_keep, drop_threshold;
@@ -48,6 +49,8 @@ static const char usage_text[] =
     "  check --policy FILE flows that break a zone/conduit policy\n"
     "                      (exit 0 none, 1 findings, 2 error)\n"
     "  report --policy FILE -o FILE.html   self-contained HTML report\n"
+    "  merge A.db B.db ... --db SITE.db   several sensors' databases into\n"
+    "                      one site database (zones, check... work on it)\n"
     "  sensor [-c CONF] [-i IFACE] [--db PATH]   the capture daemon\n"
     "  help [COMMAND]      this text, or COMMAND's options\n"
     "\n"
@@ -55,6 +58,7 @@ static const char usage_text[] =
     "  --db PATH           database (default otzone.db)\n"
     "  --format FMT        table (default), json or csv\n"
     "  --force             read captures already ingested again\n"
+    "  --sensor NAME       read: name this database's sensor (merge)\n"
     "  --quiet             no progress bar and no summary line\n"
     "  --max-conns N       connection table cap (default 262144)\n"
     "  --max-assets N      asset cap (default 262144)\n"
@@ -183,6 +187,9 @@ parse_args(int argc, char **argv, struct opts *o, const char **cmd)
 				return usage_error("bad --drop-threshold '%s'",
 					   val),
 				       -1;
+		} else if (strcmp(a, "--sensor") == 0) {
+			NEEDVAL();
+			o->sensor_name = val;
 		} else if (strcmp(a, "--emit-policy") == 0) {
 			o->emit_policy = 1;
 		} else if (strcmp(a, "--no-dedup") == 0) {
@@ -280,6 +287,36 @@ out:
 	return rc;
 }
 
+/*
+ * Before `read`: never into a merged site database, and --sensor names
+ * the database's sensor (kept in its meta table for `otzone merge`).
+ */
+static int
+read_prepare(const struct opts *o)
+{
+	struct store *st;
+	char err[512];
+	int rc = 0;
+
+	if (o->sensor_name == NULL && access(o->db, F_OK) != 0)
+		return 0; /* a new database: nothing to check */
+	st = store_open(o->db, 0, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "otzone: %s: %s\n", o->db, err);
+		return 2;
+	}
+	if (store_is_site(st)) {
+		fprintf(stderr, "otzone: %s: %s\n", o->db, STORE_SITE_REFUSAL);
+		rc = 2;
+	} else if (o->sensor_name != NULL &&
+	    store_set_sensor_name(st, o->sensor_name, err, sizeof(err)) != 0) {
+		fprintf(stderr, "otzone: --sensor: %s\n", err);
+		rc = 2;
+	}
+	store_close(st);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -343,6 +380,10 @@ main(int argc, char **argv)
 			free(o.args);
 			return usage_error("%s", "read: no capture given");
 		}
+		if ((rc = read_prepare(&o)) != 0) {
+			free(o.args);
+			return rc;
+		}
 		memset(&io, 0, sizeof(io));
 		io.db = o.db;
 		io.force = o.force;
@@ -378,6 +419,18 @@ main(int argc, char **argv)
 			rc = cmd_check(&ca);
 		else
 			rc = cmd_report(&ca);
+	} else if (strcmp(cmd, "merge") == 0) {
+		struct cmd_args ca;
+
+		memset(&ca, 0, sizeof(ca));
+		ca.db = o.db;
+		ca.fmt_set = o.fmt_set;
+		ca.policy = o.policy;
+		ca.output = o.output;
+		ca.args = o.args;
+		ca.nargs = o.nargs;
+		ca.quiet = o.quiet;
+		rc = cmd_merge(&ca);
 	} else if (strcmp(cmd, "assets") == 0) {
 		rc = load_and_print(&o, 0);
 	} else if (strcmp(cmd, "flows") == 0) {
