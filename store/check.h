@@ -227,6 +227,9 @@ int check_zone_of(const struct policy *, const char *ip);
  * sl_gap) with res, and log the run in policy_checks, in one
  * transaction.  policy_path: for the log.  0 ok, -1 with errbuf filled.
  */
+/* Rows of policy_checks kept (one per check; older ones are deleted). */
+#define CHECK_KEEP_CHECKS 10000
+
 int check_db_save(struct store *, const struct policy *,
     const struct check_result *, const char *policy_path, char *errbuf,
     size_t errlen);

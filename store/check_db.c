@@ -16,6 +16,10 @@
 
 #include "check.h"
 
+#define CHECK_KEEP_STR2(n) #n
+#define CHECK_KEEP_STR1(n) CHECK_KEEP_STR2(n)
+#define CHECK_KEEP_STR CHECK_KEEP_STR1(CHECK_KEEP_CHECKS)
+
 static const char check_schema[] =
     "CREATE TABLE IF NOT EXISTS policy_checks ("
     " id INTEGER PRIMARY KEY, checked_at TEXT, policy TEXT,"
@@ -189,6 +193,15 @@ check_db_save(struct store *st, const struct policy *p,
 	}
 	sqlite3_finalize(q);
 	q = NULL;
+	/* a log of checks, not of every check ever: the daemon checks
+	 * every analysis_interval */
+	if (sqlite3_exec(db,
+		"DELETE FROM policy_checks WHERE id <= (SELECT max(id) FROM"
+		" policy_checks) - " CHECK_KEEP_STR ";",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		dberr(db, "store findings", errbuf, errlen);
+		goto fail;
+	}
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		dberr(db, "store findings", errbuf, errlen);
 		goto fail;

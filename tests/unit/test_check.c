@@ -6,11 +6,13 @@
  * aggregation, ordering, broadcast flows, and the SL gap per zone.
  */
 #include <check.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../sensor/policy.h"
+#include "../../store/store.h"
 
 #define MAXA 32
 #define MAXF 32
@@ -616,6 +618,52 @@ START_TEST(aggregation_and_order)
 }
 END_TEST
 
+/* check_db_save replaces the findings and keeps a bounded log of
+ * checks. */
+START_TEST(saved_and_bounded)
+{
+	char err[256];
+	struct store *s = store_open(":memory:", 0, err, sizeof(err));
+	sqlite3_stmt *q;
+	int i;
+
+	ck_assert_msg(s != NULL, "%s", err);
+	setup("");
+	asset("10.1.0.5");
+	asset("10.5.0.1");
+	flow("10.1.0.5", "10.5.0.1", "http", 80, 2, 900);
+	run();
+	ck_assert_uint_eq(res.n_findings, 2);
+	/* pretend many checks were made before */
+	ck_assert_int_eq(check_db_save(s, &pol, &res, "p.yaml", err,
+			     sizeof(err)), 0);
+	ck_assert_int_eq(sqlite3_exec(store_db(s),
+			     "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL"
+			     " SELECT v + 1 FROM n WHERE v < 10006)"
+			     " INSERT INTO policy_checks(id, findings)"
+			     " SELECT v, 0 FROM n",
+			     NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; i < 2; i++)
+		ck_assert_msg(check_db_save(s, &pol, &res, "p.yaml", err,
+				  sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(s),
+			     "SELECT count(*), min(id), max(id),"
+			     " (SELECT count(*) FROM violations),"
+			     " (SELECT findings FROM policy_checks ORDER BY id"
+			     " DESC LIMIT 1) FROM policy_checks",
+			     -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(q, 0), CHECK_KEEP_CHECKS);
+	ck_assert_int_eq(sqlite3_column_int64(q, 1), 10009 - CHECK_KEEP_CHECKS);
+	ck_assert_int_eq(sqlite3_column_int64(q, 2), 10008);
+	ck_assert_int_eq(sqlite3_column_int64(q, 3), 2);
+	ck_assert_int_eq(sqlite3_column_int64(q, 4), 2);
+	sqlite3_finalize(q);
+	store_close(s);
+	teardown();
+}
+END_TEST
+
 START_TEST(severity_table)
 {
 	ck_assert_int_eq(check_severity(1, ""), SEV_LOW);
@@ -777,6 +825,7 @@ check_suite(void)
 	tcase_add_test(tc, unzoned_assets_and_broadcasts);
 	tcase_add_test(tc, aggregation_and_order);
 	tcase_add_test(tc, severity_table);
+	tcase_add_test(tc, saved_and_bounded);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tg, sl_gap);
 	tcase_add_test(tg, sl_gap_boundary_and_unzoned);
