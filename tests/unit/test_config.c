@@ -111,6 +111,19 @@ START_TEST(test_shipped_file)
 		a.policy = b.policy = a.user = b.user = z;
 		a.api_listen = b.api_listen = a.api_token = b.api_token = z;
 		a.api_token_file = b.api_token_file = z;
+		ck_assert_str_eq(a.name, b.name);
+		ck_assert_str_eq(a.events_file, b.events_file);
+		ck_assert_str_eq(a.syslog_host, b.syslog_host);
+		ck_assert_str_eq(a.syslog_transport, b.syslog_transport);
+		ck_assert_str_eq(a.syslog_facility, b.syslog_facility);
+		a.name = b.name = a.events_file = b.events_file = z;
+		a.syslog_host = b.syslog_host = a.syslog_transport = z;
+		b.syslog_transport = a.syslog_facility = b.syslog_facility = z;
+		ck_assert_str_eq(a.central_url, b.central_url);
+		ck_assert_str_eq(a.central_password_file,
+		    b.central_password_file);
+		a.central_url = b.central_url = z;
+		a.central_password_file = b.central_password_file = z;
 		ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
 	}
 	config_free(&c);
