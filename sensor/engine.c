@@ -527,7 +527,7 @@ conn_free(struct engine *e, struct conn *c)
 	tcp_dir_free(e, &c->td[1]);
 	dstate_free(e, c);
 	label_flow_free(c->lf);
-	memset(c, 0, sizeof(*c));
+	c->lf = NULL; /* the rest is cleared when the slot is reused */
 	c->hnext = e->free_head;
 	e->free_head = idx1;
 	e->n_used--;

@@ -39,11 +39,14 @@ graph_new(const struct graph_limits *lim)
 	g->emask = pow2_at_least(g->lim.max_edges) - 1;
 	g->ahash = calloc((size_t)g->amask + 1, sizeof(uint32_t));
 	g->ehash = calloc((size_t)g->emask + 1, sizeof(uint32_t));
+	g->abits = calloc(((size_t)g->amask + 64) / 64, sizeof(uint64_t));
+	g->ebits = calloc(((size_t)g->emask + 64) / 64, sizeof(uint64_t));
 	g->n_achunks = (g->lim.max_assets + GRAPH_CHUNK - 1) / GRAPH_CHUNK;
 	g->n_echunks = (g->lim.max_edges + GRAPH_CHUNK - 1) / GRAPH_CHUNK;
 	g->achunks = calloc(g->n_achunks, sizeof(*g->achunks));
 	g->echunks = calloc(g->n_echunks, sizeof(*g->echunks));
-	if (g->ahash == NULL || g->ehash == NULL || g->achunks == NULL ||
+	if (g->ahash == NULL || g->ehash == NULL || g->abits == NULL ||
+	    g->ebits == NULL || g->achunks == NULL ||
 	    g->echunks == NULL) {
 		graph_free(g);
 		return NULL;
@@ -72,6 +75,8 @@ graph_free(struct graph *g)
 	free(g->echunks);
 	free(g->ahash);
 	free(g->ehash);
+	free(g->abits);
+	free(g->ebits);
 	free(g->fanin);
 	free(g);
 }
@@ -105,6 +110,18 @@ load64(const uint8_t *p)
 
 	memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+static inline int
+bit_get(const uint64_t *bits, uint32_t h)
+{
+	return (int)(bits[h / 64] >> (h % 64) & 1);
+}
+
+static inline void
+bit_set(uint64_t *bits, uint32_t h)
+{
+	bits[h / 64] |= 1ull << (h % 64);
 }
 
 static uint32_t
@@ -173,6 +190,8 @@ graph_asset_find(const struct graph *g, uint16_t vlan, const uint8_t ip[16])
 	struct g_asset *a;
 
 	h = asset_bucket(g, vlan, ip);
+	if (!bit_get(g->abits, h))
+		return NULL;
 	for (i = g->ahash[h]; i != 0; i = a->next) {
 		a = graph_asset_at(g, i - 1);
 		if (a->vlan == vlan && memcmp(a->ip, ip, 16) == 0)
@@ -189,7 +208,7 @@ asset_get(struct graph *g, uint16_t vlan, const uint8_t *ip, uint32_t limit)
 	struct g_asset *a;
 
 	h = asset_bucket(g, vlan, ip);
-	for (i = g->ahash[h]; i != 0; i = a->next) {
+	for (i = bit_get(g->abits, h) ? g->ahash[h] : 0; i != 0; i = a->next) {
 		a = graph_asset_at(g, i - 1);
 		if (a->vlan == vlan && memcmp(a->ip, ip, 16) == 0)
 			return a;
@@ -205,6 +224,7 @@ asset_get(struct graph *g, uint16_t vlan, const uint8_t *ip, uint32_t limit)
 	a->dirty = 1;
 	a->next = g->ahash[h];
 	g->ahash[h] = ++g->n_assets;
+	bit_set(g->abits, h);
 	return a;
 }
 
@@ -345,6 +365,8 @@ edge_find(const struct graph *g, uint32_t h, uint16_t cvlan,
 	uint32_t i;
 	struct g_edge *e;
 
+	if (!bit_get(g->ebits, h))
+		return NULL;
 	for (i = g->ehash[h]; i != 0; i = e->next) {
 		e = graph_edge_at(g, i - 1);
 		if (e->vlan == vlan && e->cvlan == cvlan && e->l4 == l4 &&
@@ -461,6 +483,7 @@ edge_get(struct graph *g, uint16_t cvlan, const uint8_t *client,
 	e->dirty = 1;
 	e->next = g->ehash[h];
 	g->ehash[h] = ++g->n_edges;
+	bit_set(g->ebits, h);
 	return e;
 }
 
@@ -499,6 +522,7 @@ graph_edge_rekey(struct graph *g, struct g_edge *e, uint16_t cvlan,
 		e->vlan = vlan;
 		e->next = g->ehash[h];
 		g->ehash[h] = idx1;
+		bit_set(g->ebits, h);
 		e->dirty = 1;
 		return e;
 	}

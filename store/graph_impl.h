@@ -88,6 +88,11 @@ struct graph {
 	struct g_edge **echunks;
 	uint32_t n_assets, n_edges, n_achunks, n_echunks;
 	uint32_t *ahash, *ehash; /* bucket heads: index + 1 */
+	/* a bit per bucket, set once it holds something: a lookup of a key
+	 * that is not there (every source of a flood) is answered from
+	 * these (32 KiB, 64 KiB at the default caps), which stay in cache,
+	 * not from the bucket arrays (1 MiB, 2 MiB), which do not */
+	uint64_t *abits, *ebits;
 	uint32_t amask, emask;
 	char *pnames[GRAPH_MAX_PROTO_NAMES];
 	uint32_t n_pnames;
