@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -95,6 +96,7 @@ struct engine {
 	struct labeler *lab;
 	struct conn *conns; /* max_conns slots, touched lazily */
 	struct cslot *slots; /* at least 2 x max_conns: load at most 1/2 */
+	size_t conns_size, slots_size; /* bytes mapped */
 	uint32_t hmask;
 	uint32_t serial;
 	uint64_t hseed;	     /* per-engine: probe sequences unpredictable */
@@ -1322,6 +1324,33 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 
 /* ---- lifecycle ------------------------------------------------------------- */
 
+/*
+ * The connection array and its slot table: zeroed pages, touched lazily,
+ * on transparent huge pages where the kernel allows (madvise mode): a
+ * flood's random accesses into 68 MB of connections otherwise miss the
+ * TLB as well as the caches, and fault in 17,000 small pages.
+ */
+static void *
+big_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void
+big_free(void *p, size_t n)
+{
+	if (p != NULL)
+		munmap(p, n);
+}
+
 /* The hash seed: from the kernel, else from the clock and an address. */
 static uint64_t
 seed_now(const struct engine *e)
@@ -1371,8 +1400,10 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 	e->hmask = hsize - 1;
 	e->g = g;
 	/* calloc: pages of the slot array are touched only when used. */
-	e->conns = calloc(e->cfg.max_conns, sizeof(struct conn));
-	e->slots = calloc(hsize, sizeof(struct cslot));
+	e->conns_size = (size_t)e->cfg.max_conns * sizeof(struct conn);
+	e->slots_size = (size_t)hsize * sizeof(struct cslot);
+	e->conns = big_alloc(e->conns_size);
+	e->slots = big_alloc(e->slots_size);
 	e->hseed = seed_now(e);
 	if (cfg == NULL || !cfg->no_dedup) {
 		e->dedup = calloc(ENGINE_DEDUP_SLOTS, sizeof(*e->dedup));
@@ -1411,8 +1442,8 @@ engine_free(struct engine *e)
 			conn_free(e, cat(e, e->lru_head));
 	labeler_free(e->lab);
 	decoder_free(e->dec);
-	free(e->conns);
-	free(e->slots);
+	big_free(e->conns, e->conns_size);
+	big_free(e->slots, e->slots_size);
 	free(e->dedup);
 	free(e);
 }
