@@ -202,13 +202,18 @@ short_rc(const struct pkt *pkt)
 	return pkt->caplen < pkt->wirelen ? DEC_TRUNCATED : DEC_MALFORMED;
 }
 
+/* ::ffff:a.b.c.d, written as two 8-byte words: the engine reads the
+ * address back word by word, and a word assembled from four smaller
+ * stores cannot be forwarded from the store buffer (a stall per read). */
 static inline void
 map4(uint8_t dst[16], const uint8_t *a)
 {
-	memset(dst, 0, 10);
-	dst[10] = 0xff;
-	dst[11] = 0xff;
-	memcpy(dst + 12, a, 4);
+	uint8_t hi[8] = {0, 0, 0xff, 0xff, a[0], a[1], a[2], a[3]};
+	uint64_t lo = 0, w;
+
+	memcpy(&w, hi, 8);
+	memcpy(dst, &lo, 8);
+	memcpy(dst + 8, &w, 8);
 }
 
 /* ---------------------------------------------------------------- */

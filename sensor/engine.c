@@ -1435,11 +1435,22 @@ fail:
 void
 engine_free(struct engine *e)
 {
+	struct conn *c;
+	uint32_t i;
+
 	if (e == NULL)
 		return;
-	if (e->conns != NULL)
-		while (e->lru_head != 0)
-			conn_free(e, cat(e, e->lru_head));
+	/* Push every connection, oldest first, and free what it holds; the
+	 * table itself goes as a whole (no slot or list upkeep). */
+	for (i = e->conns != NULL ? e->lru_head : 0; i != 0; i = c->lnext) {
+		c = cat(e, i);
+		conn_push(e, c, 1);
+		tcp_dir_free(e, &c->td[0]);
+		tcp_dir_free(e, &c->td[1]);
+		dstate_free(e, c);
+		label_flow_free(c->lf);
+		c->lf = NULL;
+	}
 	labeler_free(e->lab);
 	decoder_free(e->dec);
 	big_free(e->conns, e->conns_size);
