@@ -376,6 +376,10 @@ take_sensor(sqlite3 *site, struct input *in, struct store_merge_stats *ms,
 			return -1;
 		}
 	}
+	/* One read transaction: a sensor still writing (the daemon) is
+	 * read as of one moment, its tables consistent with each other. */
+	if (exec(src, "BEGIN", errbuf, errlen) != 0)
+		return -1;
 	if (copy_rows(src, site, copy_sources_sel, copy_sources_ins,
 		ms->sensor_id, &ms->sources, errbuf, errlen) != 0 ||
 	    copy_rows(src, site, copy_assets_sel, copy_assets_ins,
@@ -383,8 +387,11 @@ take_sensor(sqlite3 *site, struct input *in, struct store_merge_stats *ms,
 	    copy_rows(src, site, copy_flows_sel, copy_flows_ins,
 		ms->sensor_id, &ms->flows, errbuf, errlen) != 0 ||
 	    copy_rows(src, site, copy_ops_sel, copy_ops_ins, ms->sensor_id,
-		&ms->operations, errbuf, errlen) != 0)
+		&ms->operations, errbuf, errlen) != 0) {
+		sqlite3_exec(src, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
+	}
+	sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
 	now_rfc3339(now, sizeof(now));
 	if (realpath(in->path, real) == NULL)
 		snprintf(real, sizeof(real), "%s", in->path);
