@@ -956,6 +956,83 @@ link_null(struct decoder *d, struct pkt *pkt, const uint8_t *p, size_t cap,
 	}
 }
 
+/*
+ * The common frame in one straight line: Ethernet, untagged or with one
+ * 802.1Q tag, IPv4 without options or fragmentation, TCP or UDP with its
+ * header captured.  Fills the pkt exactly as link_ether(), ip4() and
+ * transport() would; returns 0 when the frame is anything else (or odd
+ * in any way), for the general path to decode and judge.  A quarter of
+ * the instructions of the general path on small frames.
+ */
+static int
+fast_ether_ip4(struct pkt *pkt, const uint8_t *p, size_t cap)
+{
+	size_t off = ETH_HDR_LEN, tot, avail, thl, ulen;
+	const uint8_t *ip, *t;
+	uint16_t type, vlan = 0;
+	uint8_t proto;
+
+	if (cap < ETH_HDR_LEN + VLAN_TAG_LEN + IP4_HDR_MIN)
+		return 0;
+	type = be16(p + 12);
+	if (type == ETHERTYPE_VLAN) {
+		vlan = be16(p + 14) & 0x0fff;
+		type = be16(p + 16);
+		off += VLAN_TAG_LEN;
+	}
+	ip = p + off;
+	if (type != ETHERTYPE_IP || ip[0] != 0x45)
+		return 0;
+	tot = be16(ip + 2);
+	if (tot < IP4_HDR_MIN || (be16(ip + 6) & 0x3fff) != 0)
+		return 0; /* TSO length 0, or a fragment */
+	proto = ip[9];
+	avail = (cap - off < tot ? cap - off : tot) - IP4_HDR_MIN;
+	t = ip + IP4_HDR_MIN;
+	if (proto == IPPROTO_TCP_) {
+		if (avail < TCP_HDR_MIN)
+			return 0;
+		thl = (size_t)(t[12] >> 4) * 4;
+		if (thl < TCP_HDR_MIN || thl > tot - IP4_HDR_MIN || thl > avail)
+			return 0;
+		pkt->seq = be32(t + 4);
+		pkt->ack = be32(t + 8);
+		pkt->tcp_flags = t[13];
+		pkt->win = be16(t + 14);
+		pkt->payload = t + thl;
+		pkt->payload_len = (uint32_t)(avail - thl);
+		pkt->truncated = avail < tot - IP4_HDR_MIN;
+	} else if (proto == IPPROTO_UDP_) {
+		if (avail < UDP_HDR_LEN)
+			return 0;
+		ulen = be16(t + 4);
+		if (ulen < UDP_HDR_LEN || ulen > tot - IP4_HDR_MIN)
+			return 0;
+		pkt->payload = t + UDP_HDR_LEN;
+		pkt->payload_len = (uint32_t)((avail < ulen ? avail : ulen) -
+		    UDP_HDR_LEN);
+		pkt->truncated = avail < ulen;
+	} else {
+		return 0;
+	}
+	memcpy(pkt->dst_mac, p, 6);
+	memcpy(pkt->src_mac, p + 6, 6);
+	pkt->has_mac = PKT_MAC_SRC | PKT_MAC_DST;
+	pkt->vlan = vlan;
+	pkt->ethertype = ETHERTYPE_IP;
+	pkt->l3 = ip;
+	pkt->l3_len = (uint32_t)(cap - off);
+	pkt->ipver = 4;
+	pkt->ttl = ip[8];
+	pkt->l4 = proto;
+	map4(pkt->src_ip, ip + 12);
+	map4(pkt->dst_ip, ip + 16);
+	pkt->ip_len = (uint32_t)tot;
+	pkt->src_port = be16(t);
+	pkt->dst_port = be16(t + 2);
+	return 1;
+}
+
 enum dec_rc
 decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, struct pkt *pkt)
@@ -990,8 +1067,11 @@ decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
 
 	if (data == NULL)
 		caplen = 0;
-	if (dlt == DLT_EN10MB)
+	if (dlt == DLT_EN10MB) {
+		if (fast_ether_ip4(pkt, data, caplen))
+			return DEC_OK;
 		return link_ether(d, pkt, data, caplen, wirelen);
+	}
 #if defined(DLT_LOOP) && DLT_LOOP != LT_LOOP
 	if (dlt == DLT_LOOP) /* OpenBSD: 12 */
 		return link_null(d, pkt, data, caplen, wirelen, 1);
