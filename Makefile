@@ -39,7 +39,7 @@ endif
 # Dissectors read hostile bytes: they also build with -Wconversion.
 DIS_CFLAGS = -Wconversion -Wsign-conversion
 
-PKGS = libpcap libndpi libevent sqlite3 yaml-0.1 libpq
+PKGS = libpcap libndpi libevent sqlite3 yaml-0.1 libpq libgcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -48,7 +48,7 @@ LIBS = $(PKG_LIBS) -lm -lpthread
 
 # Debian packages: to build and run, and for tests and tools.
 DEB_BUILD = build-essential pkg-config libpcap-dev libndpi-dev libevent-dev \
-	libsqlite3-dev check libyaml-dev ieee-data libpq-dev
+	libsqlite3-dev check libyaml-dev ieee-data libpq-dev libgcrypt20-dev
 DEB_TEST = tshark tcpreplay graphviz clang libclang-rt-14-dev python3 \
 	iproute2 valgrind libndpi-bin sqlite3 chromium time util-linux \
 	e2fsprogs postgresql groff-base rsyslog python3-jsonschema

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gcrypt.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -60,10 +61,55 @@ now_s(void)
  * double the ingest time; the size plus both ends tell a re-read of the
  * same file (or a copy) from a different capture in practice.
  */
+/* SHA-256 through libgcrypt (linked already, for nDPI), which uses the
+ * CPU's SHA extensions: 2 MiB per file at a few cycles per byte instead
+ * of the portable code's 60 instructions per byte (6-10 ms per file).
+ * The same digest; the portable code when libgcrypt cannot be used. */
+struct chash {
+	gcry_md_hd_t md;
+	struct sha256 s;
+};
+
+static void
+chash_init(struct chash *h)
+{
+	static int ready;
+
+	if (!ready) {
+		ready = gcry_check_version(NULL) != NULL ? 1 : -1;
+		if (ready > 0)
+			gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	}
+	h->md = NULL;
+	if (ready < 0 || gcry_md_open(&h->md, GCRY_MD_SHA256, 0) != 0)
+		h->md = NULL;
+	sha256_init(&h->s);
+}
+
+static void
+chash_update(struct chash *h, const void *p, size_t n)
+{
+	if (h->md != NULL)
+		gcry_md_write(h->md, p, n);
+	else
+		sha256_update(&h->s, p, n);
+}
+
+static void
+chash_final(struct chash *h, uint8_t out[32])
+{
+	if (h->md != NULL) {
+		memcpy(out, gcry_md_read(h->md, GCRY_MD_SHA256), 32);
+		gcry_md_close(h->md);
+	} else {
+		sha256_final(&h->s, out);
+	}
+}
+
 static int
 content_hash(const char *path, uint64_t size, char hex[65])
 {
-	struct sha256 s;
+	struct chash s;
 	uint8_t buf[65536], out[32];
 	FILE *f = fopen(path, "rb");
 	uint64_t want, got = 0;
@@ -72,23 +118,23 @@ content_hash(const char *path, uint64_t size, char hex[65])
 
 	if (f == NULL)
 		return -1;
-	sha256_init(&s);
-	sha256_update(&s, &size, sizeof(size));
+	chash_init(&s);
+	chash_update(&s, &size, sizeof(size));
 	want = size < 2 * (uint64_t)INGEST_HASH_SAMPLE ? size
 						       : INGEST_HASH_SAMPLE;
 	while (got < want && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (n > want - got)
 			n = (size_t)(want - got);
-		sha256_update(&s, buf, n);
+		chash_update(&s, buf, n);
 		got += n;
 	}
 	if (size > want && fseeko(f, (off_t)(size - INGEST_HASH_SAMPLE),
 			       SEEK_SET) == 0) {
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			sha256_update(&s, buf, n);
+			chash_update(&s, buf, n);
 	}
 	fclose(f);
-	sha256_final(&s, out);
+	chash_final(&s, out);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", out[i]);
 	return 0;
