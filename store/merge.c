@@ -1310,8 +1310,12 @@ store_merge(struct store *site, const char *const *paths, size_t n,
 			goto rollback;
 		}
 	}
+	/* the role in the same transaction; the store's cached copy is
+	 * updated only after the COMMIT (below) */
 	if (rebuild(db, ms, n, err, sizeof(err)) != 0 ||
-	    store_set_role_site(site, err, sizeof(err)) != 0) {
+	    exec(db, "INSERT OR REPLACE INTO meta(key, value)"
+		     " VALUES('role', 'site')",
+		err, sizeof(err)) != 0) {
 		snprintf(errbuf, errlen, "%s: %s", store_path(site), err);
 		goto rollback;
 	}
@@ -1321,10 +1325,13 @@ store_merge(struct store *site, const char *const *paths, size_t n,
 		goto rollback;
 	}
 	rc = 0;
+	/* committed, and the database says so; this rewrites the same row
+	 * and updates the handle's cached role (a failure would only leave
+	 * that cache stale) */
+	(void)store_set_role_site(site, err, sizeof(err));
 	goto out;
 rollback:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	/* the role is cached in the store: read it back */
 out:
 	for (i = 0; i < n; i++)
 		store_close(in[i].st);
