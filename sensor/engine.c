@@ -1169,16 +1169,22 @@ ndpi_step(struct engine *e, struct conn *c, const struct pkt *p)
 {
 	char name[48];
 
+	const char *pre;
+
 	if (p->l3 == NULL || p->reassembled)
 		return;
-	if (c->lf == NULL) {
+	pre = p->l4 == 6 ? label_preclassify(p->payload, p->payload_len)
+			 : NULL;
+	if (pre == NULL && c->lf == NULL) {
 		c->lf = label_flow_new(e->lab);
 		if (c->lf == NULL)
 			return;
 		e->st.ndpi_flows++;
 	}
-	if (label_packet(e->lab, c->lf, p->l3, p->l3_len, p->ts_us, name,
-		sizeof(name))) {
+	if (pre != NULL)
+		snprintf(name, sizeof(name), "%s", pre);
+	if (pre != NULL || label_packet(e->lab, c->lf, p->l3, p->l3_len,
+			       p->ts_us, name, sizeof(name))) {
 		c->label = graph_proto_id(e->g, name);
 		/* A tentative dissector keeps the flow: if it confirms, its
 		 * label wins; nDPI's is the fallback. */

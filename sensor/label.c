@@ -121,6 +121,19 @@ label_packet(struct labeler *l, struct label_flow *lf, const uint8_t *l3,
 	return 1;
 }
 
+const char *
+label_preclassify(const uint8_t *p, uint32_t n)
+{
+	/* TLS 1.0-1.3 handshake record (16 03 00..04, length), handshake
+	 * type 1, ClientHello, with a body of at least a version and a
+	 * random (38 bytes) */
+	if (n >= 9 + 38 && p[0] == 0x16 && p[1] == 0x03 && p[2] <= 0x04 &&
+	    ((uint32_t)p[3] << 8 | p[4]) >= 4 + 38 && p[5] == 0x01 &&
+	    p[9] == 0x03)
+		return "tls";
+	return NULL;
+}
+
 void
 label_giveup(struct labeler *l, struct label_flow *lf, char *name,
     size_t namelen)

@@ -26,6 +26,13 @@ void label_flow_free(struct label_flow *);
  */
 int label_packet(struct labeler *, struct label_flow *, const uint8_t *l3,
     uint32_t len, uint64_t ts_us, char *name, size_t namelen);
+/*
+ * A label without nDPI, from the first bytes of a TCP payload, where
+ * nDPI's answer is known in advance: a TLS record carrying a ClientHello
+ * is "tls" (nDPI 4.2 would also build JA3 strings for it with a dozen
+ * snprintf calls).  Returns the label, or NULL: ask nDPI.
+ */
+const char *label_preclassify(const uint8_t *payload, uint32_t len);
 /* Give up: the best label nDPI has (port-based guess included), or
  * "unknown". */
 void label_giveup(struct labeler *, struct label_flow *, char *name,

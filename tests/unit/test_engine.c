@@ -800,6 +800,37 @@ START_TEST(flood_folded_scanner_kept)
 }
 END_TEST
 
+START_TEST(tls_client_hello_without_ndpi)
+{
+	/* A TLS ClientHello is labelled "tls" at once, without an nDPI
+	 * flow; a payload that only looks like the start of one (cut
+	 * short) goes to nDPI. */
+	static const uint8_t hello[] = {0x16, 0x03, 0x01, 0x00, 0x2f, 0x01,
+	    0x00, 0x00, 0x2b, 0x03, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+	    12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+	    28, 29, 30, 31, 32, 0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00};
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf;
+	struct engine_stats es;
+
+	rig_open(&r, NULL);
+	feed(&r, CLI, SRV, 45000, 443, 100, 0, 0x02, NULL, 0, 0);
+	feed(&r, SRV, CLI, 443, 45000, 500, 101, 0x12, NULL, 0, 0);
+	feed(&r, CLI, SRV, 45000, 443, 101, 501, 0x10, NULL, 0, 0);
+	feed(&r, CLI, SRV, 45000, 443, 101, 501, 0x18, hello, sizeof(hello),
+	    0);
+	feed(&r, CLI, SRV, 45001, 443, 100, 0, 0x18, hello, 20, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(nf, 1);
+	ck_assert_str_eq(fs[0].protocol, "tls");
+	ck_assert_uint_eq(fs[0].connections, 2);
+	ck_assert_uint_eq(es.ndpi_flows, 1); /* only the cut one */
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(idle_timeout)
 {
 	struct rig r;
@@ -867,6 +898,7 @@ engine_suite(void)
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, table_churn_keeps_every_connection_findable);
 	tcase_add_test(tc, flood_folded_scanner_kept);
+	tcase_add_test(tc, tls_client_hello_without_ndpi);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);
 	suite_add_tcase(s, tc);
