@@ -1293,17 +1293,35 @@ push_failed(struct central *c, int local)
 	}
 }
 
+static int push_now(struct central *, uint64_t);
+
 int
 central_push(struct central *c, int force)
 {
 	uint64_t now = mono_us();
-	long long n;
-	int local = 0, more;
 
 	if (c == NULL)
 		return 0;
 	if (!force && now < c->next_try)
 		return c->pending > 0;
+	if (force) {
+		int r = push_now(c, now);
+
+		if (c->pending > 0)
+			LOG_W("central: %s: %" PRIu64 " rows not pushed yet: "
+			      "kept in the database for the next start",
+			    c->display, c->pending);
+		return r;
+	}
+	return push_now(c, now);
+}
+
+static int
+push_now(struct central *c, uint64_t now)
+{
+	long long n;
+	int local = 0, more;
+
 	c->last_try = now;
 	c->deadline = now + (uint64_t)(c->cfg.timeout_s ? c->cfg.timeout_s
 							 : 5u) *
