@@ -246,6 +246,18 @@ name_value(struct pctx *c, const yaml_node_t *n, const char *what,
 			return -1;
 		}
 	}
+	/* found by fuzz_policy: an empty block scalar ("name: |2") gave a
+	 * zone without a name */
+	for (i = 0; i < l && s[i] == ' '; i++)
+		;
+	if (i == l) {
+		PERR(c, n, "%s is empty", what);
+		return -1;
+	}
+	if (s[0] == ' ' || s[l - 1] == ' ') {
+		PERR(c, n, "%s begins or ends with a space", what);
+		return -1;
+	}
 	memcpy(out, s, l);
 	out[l] = '\0';
 	return 0;

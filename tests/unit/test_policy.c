@@ -305,6 +305,31 @@ START_TEST(bad_references)
 }
 END_TEST
 
+/* Found by fuzz_policy: names that are empty once parsed (an empty block
+ * scalar, "", blanks) were accepted, and a zone without a name cannot be
+ * cited in a finding; names with outer spaces look equal to others. */
+START_TEST(empty_names)
+{
+	refused("zones:\n"
+		"  - name: |2             # empty block scalar\n"
+		"    sl_t: 4\n"
+		"    networks: [10.0.0.0/22]\n"
+		"  - {name: \"\", sl_t: 1}\n"
+		"  - {name: \"   \", sl_t: 1}\n"
+		"  - {name: \" a\", sl_t: 1}\n"
+		"  - {name: b, sl_t: 1}\n"
+		"conduits:\n"
+		"  - {name: '', from: b, to: b, allow: []}\n",
+	    "t.yaml:2:11: zone name is empty\n"
+	    "t.yaml:5:12: zone name is empty\n"
+	    "t.yaml:6:12: zone name is empty\n"
+	    "t.yaml:7:12: zone name begins or ends with a space\n"
+	    "t.yaml:10:12: conduit name is empty\n"
+	    "t.yaml:10:29: a conduit joins two different zones; traffic "
+	    "inside zone 'b' needs none");
+}
+END_TEST
+
 START_TEST(bad_sl_t)
 {
 	refused("zones:\n"
@@ -654,6 +679,7 @@ policy_suite(void)
 	tcase_add_test(tc, unknown_keys);
 	tcase_add_test(tc, overlaps);
 	tcase_add_test(tc, bad_references);
+	tcase_add_test(tc, empty_names);
 	tcase_add_test(tc, bad_sl_t);
 	tcase_add_test(tc, bad_cidr);
 	tcase_add_test(tc, bad_rules);
