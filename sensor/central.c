@@ -17,7 +17,7 @@
  *
  * Pull.  Each sensor's rows are copied (COPY ... TO STDOUT, one
  * REPEATABLE READ snapshot) into a SQLite database with the sensor's own
- * schema, which store_merge_from() then merges into the site database.
+ * schema, which store_merge() then merges into the site database.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1605,35 +1605,6 @@ out:
 	return rc;
 }
 
-/* TEMPORARY until store_merge_from() lands (otzone merge). */
-static int
-central_merge_stub(struct store *site, const char *path, char *errbuf,
-    size_t errlen)
-{
-	(void)site;
-	(void)path;
-	snprintf(errbuf, errlen, "otzone merge is not built yet");
-	return -1;
-}
-#define store_merge_from central_merge_stub
-
-/* Merge the sensor database at path into the site database. */
-static int
-merge_one(struct store **site, const char *site_path, const char *path,
-    const char *sname, char *errbuf, size_t errlen)
-{
-	char e2[512];
-
-	if (*site == NULL &&
-	    (*site = store_open(site_path, 0, errbuf, errlen)) == NULL)
-		return -1;
-	if (store_merge_from(*site, path, e2, sizeof(e2)) != 0) {
-		snprintf(errbuf, errlen, "merging sensor %s: %s", sname, e2);
-		return -1;
-	}
-	return 0;
-}
-
 int
 central_pull(const char *url, const char *site_path, const char *tmpdir,
     char *errbuf, size_t errlen)
@@ -1642,7 +1613,8 @@ central_pull(const char *url, const char *site_path, const char *tmpdir,
 	PGconn *conn;
 	PGresult *r = NULL, *sensors = NULL;
 	struct store *site = NULL;
-	int i, ns, rc = -1;
+	char **paths = NULL, e2[512];
+	int i, ns, npaths = 0, rc = -1;
 
 	if (central_url_check(url, errbuf, errlen) != 0)
 		return -1;
@@ -1702,21 +1674,42 @@ central_pull(const char *url, const char *site_path, const char *tmpdir,
 					 "pushed to it)");
 		goto out;
 	}
+	/* every sensor into its own file, then one merge (one rebuild) */
+	if ((paths = calloc((size_t)ns, sizeof(*paths))) == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < ns; i++) {
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s/sensor-%d.db", tmpdir, i);
-		if (pull_sensor(conn, PQgetvalue(sensors, i, 0),
-			PQgetvalue(sensors, i, 1), path, errbuf, errlen) != 0 ||
-		    merge_one(&site, site_path, path, PQgetvalue(sensors, i, 1),
-			errbuf, errlen) != 0) {
-			unlink_db(path);
+		if ((paths[i] = strdup(path)) == NULL) {
+			snprintf(errbuf, errlen, "out of memory");
 			goto out;
 		}
-		unlink_db(path);
+		npaths = i + 1;
+		if (pull_sensor(conn, PQgetvalue(sensors, i, 0),
+			PQgetvalue(sensors, i, 1), path, errbuf, errlen) != 0)
+			goto out;
+	}
+	PQclear(sensors);
+	sensors = NULL;
+	PQfinish(conn);
+	conn = NULL;
+	if ((site = store_open(site_path, 0, errbuf, errlen)) == NULL)
+		goto out;
+	if (store_merge(site, (const char *const *)paths, (size_t)ns, NULL, e2,
+		sizeof(e2)) != 0) {
+		snprintf(errbuf, errlen, "merging the sensors: %s", e2);
+		goto out;
 	}
 	rc = 0;
 out:
+	for (i = 0; i < npaths; i++) {
+		unlink_db(paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
 	PQclear(r);
 	PQclear(sensors);
 	store_close(site);

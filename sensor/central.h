@@ -13,7 +13,7 @@
  *    Every wait on the server is bounded by central.timeout.
  *  - pull (the CLI): `--db postgresql://...` copies each sensor's rows
  *    into a temporary SQLite database of the sensor's own schema and
- *    merges them into a temporary site database (store_merge_from), on
+ *    merges them into a temporary site database (store_merge), on
  *    which the ordinary read commands run.
  *
  * docs/central.md has the schema, the guarantees and the worst cases.
@@ -88,7 +88,7 @@ void central_health_json(const struct central *, FILE *);
 /*
  * Read side: build a site database at site_path (which must not exist)
  * from every sensor in the PostgreSQL database at url, through a
- * per-sensor SQLite copy in tmpdir and store_merge_from().  0, or -1
+ * per-sensor SQLite copy in tmpdir and store_merge().  0, or -1
  * with errbuf.
  */
 int central_pull(const char *url, const char *site_path, const char *tmpdir,
