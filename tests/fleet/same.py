@@ -2,10 +2,9 @@
 """same.py KIND A.json B.json [--loose]: two JSON outputs of otzone (assets,
 flows, zones, violations) are equal.
 
-Always left out: the evidence source (a capture file, an interface
-"iface:va", or the same tagged with a sensor's name: which file or
-interface showed a packet depends on where it was read, not on what the
-plant did).  With --loose also the fields that depend on when and in
+Always left out: evidence.source (a capture file or an interface
+"iface:va": which file or interface showed a packet depends on where it
+was read, not on what the plant did).  With --loose also the fields that depend on when and in
 which capture a packet was seen, for a live sensor against an offline
 read of the same capture: first_seen, last_seen (wall-clock time of the
 replay, not the capture's), frame and first_frame (a frame's number in
@@ -15,23 +14,26 @@ Prints one line ("assets: 33 records, identical") or the first
 differences, and exits 1 when they differ.
 """
 import json
+import signal
 import sys
+
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 TIMES = {"first_seen", "last_seen", "frame", "first_frame"}
 
 
-def strip(x, loose):
+def strip(x, loose, parent=None):
     if isinstance(x, dict):
         out = {}
         for k, v in x.items():
             if loose and k in TIMES:
                 continue
-            if k == "source" and isinstance(v, str):
+            if k == "source" and parent == "evidence":
                 continue
-            out[k] = strip(v, loose)
+            out[k] = strip(v, loose, k)
         return out
     if isinstance(x, list):
-        return [strip(v, loose) for v in x]
+        return [strip(v, loose, parent) for v in x]
     return x
 
 
