@@ -3,6 +3,8 @@
 #ifndef OTZ_CMD_H
 #define OTZ_CMD_H
 
+#include <stdio.h>
+
 #include "output.h"
 
 struct cmd_args {
@@ -16,6 +18,12 @@ struct cmd_args {
 	int nargs;
 	int quiet; /* --quiet */
 };
+
+struct policy;
+struct check_result;
+/* The JSON of `otzone check --format json` (also /api/violations). */
+void check_json(FILE *f, const char *policy_path, const struct policy *,
+    const struct check_result *);
 
 /* Each returns the exit status: 0 ok, 1 findings (check), 2 error. */
 int cmd_zones(const struct cmd_args *);

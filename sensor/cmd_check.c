@@ -104,8 +104,9 @@ gap_json(FILE *f, const struct policy *p, const struct check_gap *g)
 	fputs("]}", f);
 }
 
-static void
-out_json(FILE *f, const char *path, const struct policy_run *r)
+void
+check_json(FILE *f, const char *path, const struct policy *p,
+    const struct check_result *r)
 {
 	size_t i;
 
@@ -115,18 +116,18 @@ out_json(FILE *f, const char *path, const struct policy_run *r)
 	    ",\"zones\":%zu,\"conduits\":%zu,\"flows_checked\":%" PRIu64
 	    ",\"flows_not_checked\":%" PRIu64 ",\"findings_capped\":%" PRIu64
 	    ",\n\"violations\":[",
-	    r->pol.n_zones, r->pol.n_conduits, r->res.flows_checked,
-	    r->res.flows_group, r->res.findings_capped);
-	for (i = 0; i < r->res.n_findings; i++) {
+	    p->n_zones, p->n_conduits, r->flows_checked, r->flows_group,
+	    r->findings_capped);
+	for (i = 0; i < r->n_findings; i++) {
 		fputs(i ? ",\n" : "\n", f);
-		finding_json(f, &r->pol, &r->res.findings[i]);
+		finding_json(f, p, &r->findings[i]);
 	}
-	fputs(r->res.n_findings ? "\n],\n\"sl_gap\":[" : "],\n\"sl_gap\":[", f);
-	for (i = 0; i < r->res.n_gaps; i++) {
+	fputs(r->n_findings ? "\n],\n\"sl_gap\":[" : "],\n\"sl_gap\":[", f);
+	for (i = 0; i < r->n_gaps; i++) {
 		fputs(i ? ",\n" : "\n", f);
-		gap_json(f, &r->pol, &r->res.gaps[i]);
+		gap_json(f, p, &r->gaps[i]);
 	}
-	fputs(r->res.n_gaps ? "\n]}\n" : "]}\n", f);
+	fputs(r->n_gaps ? "\n]}\n" : "]}\n", f);
 }
 
 /* CSV field, quoted when needed (RFC 4180). */
@@ -282,7 +283,7 @@ cmd_check(const struct cmd_args *a)
 		}
 	}
 	if (a->fmt == OUT_JSON)
-		out_json(out, a->policy, &r);
+		check_json(out, a->policy, &r.pol, &r.res);
 	else if (a->fmt == OUT_CSV)
 		out_csv(out, &r);
 	else

@@ -885,117 +885,12 @@ daemon_policy_load(struct daemon *d, const char *path)
 	    d->pol.n_zones, d->pol.n_conduits);
 }
 
-/* The JSON of `otzone check --format json`.  Keep in step with
- * out_json() in cmd_check.c (TODO: export it from there and call it). */
-static void
-viol_json_or_null(FILE *f, const char *s)
-{
-	if (s == NULL || s[0] == '\0')
-		fputs("null", f);
-	else
-		json_str(f, s);
-}
-
-static void
-viol_time(FILE *f, int64_t us)
-{
-	char b[40];
-
-	if (us <= 0) {
-		fputs("null", f);
-		return;
-	}
-	fmt_time(us, b, sizeof(b));
-	json_str(f, b);
-}
-
-static void
-violations_json(FILE *f, const char *path, const struct policy *p,
-    const struct check_result *r)
-{
-	size_t i;
-	int k;
-
-	fputs("{\"policy\":", f);
-	json_str(f, path);
-	fprintf(f,
-	    ",\"zones\":%zu,\"conduits\":%zu,\"flows_checked\":%" PRIu64
-	    ",\"flows_not_checked\":%" PRIu64 ",\"findings_capped\":%" PRIu64
-	    ",\n\"violations\":[",
-	    p->n_zones, p->n_conduits, r->flows_checked, r->flows_group,
-	    r->findings_capped);
-	for (i = 0; i < r->n_findings; i++) {
-		const struct check_finding *x = &r->findings[i];
-
-		fputs(i ? ",\n" : "\n", f);
-		fputs("{\"rule\":", f);
-		json_str(f, check_rule_name(x->rule));
-		fputs(",\"requirement\":", f);
-		json_str(f, x->requirement);
-		fprintf(f, ",\"sl_t\":%d,\"severity\":", x->sl_t);
-		json_str(f, check_severity_name(x->severity));
-		fputs(",\"client\":", f);
-		viol_json_or_null(f, x->client);
-		fputs(",\"server\":", f);
-		viol_json_or_null(f, x->server);
-		fputs(",\"protocol\":", f);
-		viol_json_or_null(f, x->protocol);
-		fputs(",\"class\":", f);
-		viol_json_or_null(f, x->cls);
-		fputs(",\"zone_from\":", f);
-		viol_json_or_null(f, x->zone_from >= 0
-			? p->zones[x->zone_from].name
-			: "");
-		fputs(",\"zone_to\":", f);
-		viol_json_or_null(f, x->zone_to >= 0 ? p->zones[x->zone_to].name
-						     : "");
-		fprintf(f, ",\"count\":%" PRIu64 ",\"first_seen\":", x->count);
-		viol_time(f, x->first_us);
-		fputs(",\"last_seen\":", f);
-		viol_time(f, x->last_us);
-		fputs(",\"evidence\":{\"source\":", f);
-		viol_json_or_null(f, x->source);
-		fprintf(f, ",\"frame\":%" PRIu64 "}}", x->frame);
-	}
-	fputs(r->n_findings ? "\n],\n\"sl_gap\":[" : "],\n\"sl_gap\":[", f);
-	for (i = 0; i < r->n_gaps; i++) {
-		const struct check_gap *g = &r->gaps[i];
-
-		fputs(i ? ",\n" : "\n", f);
-		fputs("{\"zone\":", f);
-		json_str(f, p->zones[g->zone].name);
-		fprintf(f, ",\"sl_t\":%d,\"achieved\":%d,\"gap\":%d,"
-			   "\"requirements\":[",
-		    g->sl_t, g->achieved,
-		    g->sl_t > g->achieved ? g->sl_t - g->achieved : 0);
-		for (k = 0; k < REQ_N; k++) {
-			const struct check_gap_row *w = &g->row[k];
-
-			fputs(k ? ",{\"requirement\":" : "{\"requirement\":",
-			    f);
-			json_str(f, check_req_name(k));
-			fputs(",\"title\":", f);
-			json_str(f, check_req_title(k));
-			fprintf(f,
-			    ",\"applies_from\":%d,\"flows\":%" PRIu64
-			    ",\"breaking\":%" PRIu64 ",\"max_sl\":%d,"
-			    "\"status\":",
-			    check_req_applies_from(k), w->flows, w->breaking,
-			    w->max_sl);
-			json_str(f, w->breaking ? "broken"
-				    : w->flows  ? "consistent"
-						: "no traffic");
-			fputc('}', f);
-		}
-		fputs("]}", f);
-	}
-	fputs(r->n_gaps ? "\n]}\n" : "]}\n", f);
-}
-
 /*
  * The zone proposal as `otzone zones --format json` writes it (and
  * stores it: zones_save), through the command itself, into a memory
- * file.  TODO(zones): call an exported JSON writer of cmd_zones.c.
+ * file: the command already loads the database as of the last flush,
+ * proposes, saves and writes, so the API answers exactly what the
+ * command line would, with no second copy of that sequence.
  */
 static int
 zones_run(struct daemon *d, char **body, size_t *len)
@@ -1078,7 +973,7 @@ analysis_run(struct daemon *d, int force)
 	}
 	if ((f = open_memstream(&body, &len)) == NULL)
 		goto out;
-	violations_json(f, d->policy_path, &d->pol, &res);
+	check_json(f, d->policy_path, &d->pol, &res);
 	if (fclose(f) == 0) {
 		free(d->viol_body);
 		d->viol_body = body;
