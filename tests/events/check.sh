@@ -9,6 +9,11 @@
 #    work directory and loopback ports (imudp, imtcp), receives the same
 #    events over UDP and TCP (octet counting); each RFC 5424 field is
 #    checked.  rsyslogd is stopped on exit.
+#  - the daemon (root, ip(8), tcpreplay; skipped otherwise): the sensor
+#    captures on a veth pair in a network namespace made here while
+#    tcpreplay plays step1 then step2 into it; its event file holds the
+#    same events as the offline read (live times, source iface:va); a
+#    SIGHUP after the file was moved away makes it write a new one.
 set -u
 if ! command -v python3 >/dev/null 2>&1; then
 	echo "events: SKIP: python3 not installed"
@@ -22,11 +27,18 @@ OTZ=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d /tmp/otzone-events.XXXXXX)
 RSPID=
+SPID=
+NS=
 cleanup() {
 	if [ -n "$RSPID" ]; then
 		kill "$RSPID" 2>/dev/null
 		wait "$RSPID" 2>/dev/null
 	fi
+	if [ -n "$SPID" ]; then
+		kill -9 "$SPID" 2>/dev/null
+		wait "$SPID" 2>/dev/null
+	fi
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -37,6 +49,83 @@ python3 "$HERE/gen_events.py" -o "$TMP" || {
 }
 rc=0
 python3 "$HERE/check_events.py" "$OTZ" "$TMP" || rc=1
+
+# ---- the daemon -------------------------------------------------------------
+daemon_checks() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "events: SKIP daemon: not root (needs a network namespace)"
+		return 0
+	fi
+	for t in ip tcpreplay; do
+		if ! command -v $t >/dev/null 2>&1; then
+			echo "events: SKIP daemon: $t not installed"
+			return 0
+		fi
+	done
+	NS=otzev$$
+	if ! ip netns add "$NS" 2>"$TMP/nserr"; then
+		echo "events: SKIP daemon: no network namespace: $(cat "$TMP/nserr")"
+		NS=
+		return 0
+	fi
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$NS" ip link add va type veth peer name vb
+	ip netns exec "$NS" ip link set va up
+	ip netns exec "$NS" ip link set vb up
+	mkdir -p "$TMP/d"
+	{
+		echo "capture:"
+		echo "  interfaces: [va]"
+		echo "database: $TMP/d/otzone.db"
+		echo "user: root"
+		echo "flush_interval: 1"
+		echo "analysis_interval: 1"
+		echo "policy: $HERE/plant.yaml"
+		echo "name: sensor-test"
+		echo "api:"
+		echo "  enabled: false"
+		echo "events:"
+		echo "  file: $TMP/d/events.ndjson"
+	} >"$TMP/d.conf"
+	ip netns exec "$NS" "$OTZ" sensor -c "$TMP/d.conf" 2>"$TMP/d.log" &
+	SPID=$!
+	i=0
+	until grep -q "sensor ready" "$TMP/d.log"; do
+		i=$((i + 1))
+		if [ $i -ge 100 ] || ! kill -0 "$SPID" 2>/dev/null; then
+			echo "events: FAIL: the sensor did not start:"
+			cat "$TMP/d.log"
+			return 1
+		fi
+		sleep 0.1
+	done
+	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
+		"$TMP/step1.pcap" >/dev/null 2>&1
+	sleep 3
+	mv "$TMP/d/events.ndjson" "$TMP/d/events.step1"
+	kill -HUP "$SPID"
+	i=0
+	until grep -q "reload done" "$TMP/d.log" || [ $i -ge 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
+		"$TMP/step2.pcap" >/dev/null 2>&1
+	sleep 3
+	kill -TERM "$SPID"
+	wait "$SPID"
+	src=$?
+	SPID=
+	if [ $src -ne 0 ]; then
+		echo "events: FAIL: sensor exit $src"
+		cat "$TMP/d.log"
+		return 1
+	fi
+	python3 "$HERE/check_events.py" "$OTZ" "$TMP" --daemon \
+		"$TMP/d/events.step1" "$TMP/d/events.ndjson"
+}
+daemon_checks || rc=1
 
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
 if [ ! -x "$RSYSLOGD" ]; then

@@ -477,9 +477,42 @@ def syslog_checks(otz, work, udp, tcp, received):
        "%.1fs %r" % (el, p.stderr))
 
 
+def key(e):
+    o = e["otzone"]
+    return (e["event"]["action"], e.get("source", {}).get("ip") or
+            o.get("asset", {}).get("ip"), e.get("destination", {}).get("ip"),
+            json.dumps(o.get("zones")), o.get("class"),
+            json.dumps(o.get("changes")))
+
+
+def daemon_checks(otz, work, f1, f2):
+    """The daemon's events: the offline ones (same types, assets, zones,
+    classes, changes), observed live: source iface:va, the configured
+    name; the finding from the analysis timer."""
+    p1, p2 = Plant(work, "step1"), Plant(work, "step2")
+    g1, g2 = lines(f1), lines(f2)
+    w1 = sorted(key(e) for e in expected_step1(p1, "sensor-test"))
+    w2 = sorted(key(e) for e in expected_step2(p2, "sensor-test"))
+    ok("daemon: step 1 events as offline (the moved file)",
+       sorted(key(e) for e in g1) == w1,
+       str(sorted(key(e) for e in g1)))
+    ok("daemon: after SIGHUP a new file, with the step 2 events",
+       sorted(key(e) for e in g2) == w2,
+       str(sorted(key(e) for e in g2)))
+    every = g1 + g2
+    ok("daemon: observer.name is the configured name, evidence the "
+       "interface", every and all(
+           e["observer"]["name"] == "sensor-test" and
+           e["otzone"]["evidence"]["source"] == "iface:va"
+           for e in every))
+    validate("daemon schema", every)
+
+
 def main():
     otz, work = sys.argv[1], sys.argv[2]
-    if len(sys.argv) > 3 and sys.argv[3] == "--syslog":
+    if len(sys.argv) > 3 and sys.argv[3] == "--daemon":
+        daemon_checks(otz, work, sys.argv[4], sys.argv[5])
+    elif len(sys.argv) > 3 and sys.argv[3] == "--syslog":
         syslog_checks(otz, work, sys.argv[4], sys.argv[5], sys.argv[6])
     else:
         file_checks(otz, work)
