@@ -1319,41 +1319,35 @@ central_push(struct central *c, int force)
 static int
 push_now(struct central *c, uint64_t now)
 {
+	uint64_t t0, dur;
 	long long n;
-	int local = 0, more;
+	int local = 0, more = 0, again;
 
 	c->last_try = now;
 	c->deadline = now + (uint64_t)(c->cfg.timeout_s ? c->cfg.timeout_s
 							 : 5u) *
 	    1000000u;
 	c->pending = count_marks(c->db);
-	if (c->pending == 0 && c->conn == NULL && !c->failing) {
+	if (c->pending == 0) {
+		/* nothing to send: no round trip (an idle connection that
+		 * broke meanwhile is found at the next push and replaced) */
 		c->next_try = now + (uint64_t)c->cfg.push_interval_s * 1000000u;
 		return 0;
 	}
-	if (c->conn == NULL) {
-		if (pg_connect(c) != 0) {
-			push_failed(c, 0);
-			return 1;
-		}
-	}
-	if (!c->ready && (pg_ready(c) != 0 || pg_register(c) != 0)) {
-		push_failed(c, 0);
-		return 1;
-	}
-	more = 0;
-	while (deadline_left_ms(c) > 0) {
+	/* a connection kept from an earlier push may have been closed by
+	 * the server (restart, idle timeout): then one fresh try */
+	again = c->conn != NULL;
+	for (;;) {
+		if (c->conn == NULL && pg_connect(c) != 0)
+			break;
+		if (!c->ready && (pg_ready(c) != 0 || pg_register(c) != 0))
+			goto failed;
+		t0 = mono_us();
 		n = push_batch(c, &local);
-		if (n < 0) {
-			if (strstr(c->last_error, "central.timeout") != NULL &&
-			    c->batch > MIN_BATCH)
-				c->batch = c->batch / 2 > MIN_BATCH
-				    ? c->batch / 2
-				    : MIN_BATCH;
-			c->pending = count_marks(c->db);
-			push_failed(c, local);
-			return local ? -1 : 1;
-		}
+		dur = mono_us() - t0;
+		if (n < 0)
+			goto failed;
+		again = 0;
 		c->rows += (uint64_t)n;
 		c->pushes++;
 		c->last_push_wall = wall_us();
@@ -1369,7 +1363,32 @@ push_now(struct central *c, uint64_t now)
 		c->last_error[0] = '\0';
 		if (c->pending == 0 || n == 0)
 			break;
+		/* another batch only if one as long fits twice in what is
+		 * left of the time */
 		more = 1;
+		if (mono_us() + 2 * dur >= c->deadline)
+			break;
+		continue;
+failed:
+		if (local)
+			break;
+		if (again && deadline_left_ms(c) > 0) {
+			LOG_D("central: %s: %s (reconnecting)", c->display,
+			    c->last_error);
+			conn_drop(c);
+			again = 0;
+			continue;
+		}
+		break;
+	}
+	if (c->last_error[0] != '\0') {
+		if (strstr(c->last_error, "central.timeout") != NULL &&
+		    c->batch > MIN_BATCH)
+			c->batch = c->batch / 2 > MIN_BATCH ? c->batch / 2
+							    : MIN_BATCH;
+		c->pending = count_marks(c->db);
+		push_failed(c, local);
+		return local ? -1 : 1;
 	}
 	c->next_try = mono_us() + (uint64_t)c->cfg.push_interval_s * 1000000u;
 	if (more && c->pending > 0)
