@@ -27,12 +27,17 @@ OTZ=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d /tmp/otzone-events.XXXXXX)
 RSPID=
+DRSPID=
 SPID=
 NS=
 cleanup() {
 	if [ -n "$RSPID" ]; then
 		kill "$RSPID" 2>/dev/null
 		wait "$RSPID" 2>/dev/null
+	fi
+	if [ -n "$DRSPID" ]; then
+		kill "$DRSPID" 2>/dev/null
+		wait "$DRSPID" 2>/dev/null
 	fi
 	if [ -n "$SPID" ]; then
 		kill -9 "$SPID" 2>/dev/null
@@ -51,6 +56,37 @@ rc=0
 python3 "$HERE/check_events.py" "$OTZ" "$TMP" || rc=1
 
 # ---- the daemon -------------------------------------------------------------
+# rsyslogd_conf DIR OUT TCPPORT: a configuration receiving RFC 5424 over TCP
+# on 127.0.0.1 (of the namespace it runs in) into OUT, one line a message
+rsyslogd_conf() {
+	mkdir -p "$1/work"
+	{
+		echo "global(workDirectory=\"$1/work\" maxMessageSize=\"64k\")"
+		echo "module(load=\"imtcp\")"
+		echo "template(name=\"fields\" type=\"string\""
+		echo "    string=\"%pri%|%protocol-version%|%app-name%|%procid%|%msgid%|%structured-data%|%hostname%|%inputname%|%msg%\\n\")"
+		echo "ruleset(name=\"otzone\") {"
+		echo "    action(type=\"omfile\" file=\"$2\" template=\"fields\")"
+		echo "}"
+		echo "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"$3\" ruleset=\"otzone\")"
+	} >"$1/rsyslog.conf"
+}
+# ns_rsyslogd DIR: start it in the namespace, wait for its port (DRSPID)
+ns_rsyslogd() {
+	ip netns exec "$NS" "$RSYSLOGD" -n -f "$1/rsyslog.conf" \
+		-i "$1/rsyslogd.pid" >>"$1/rsyslogd.out" 2>&1 &
+	DRSPID=$!
+	i=0
+	until ip netns exec "$NS" python3 -c "import socket; socket.create_connection(('127.0.0.1', 1514), 1).close()" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 100 ] || ! kill -0 "$DRSPID" 2>/dev/null; then
+			echo "events: FAIL: rsyslogd (namespace) did not start:"
+			cat "$1/rsyslogd.out"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
 daemon_checks() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "events: SKIP daemon: not root (needs a network namespace)"
@@ -70,10 +106,19 @@ daemon_checks() {
 	fi
 	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 	ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$NS" ip link set lo up
 	ip netns exec "$NS" ip link add va type veth peer name vb
 	ip netns exec "$NS" ip link set va up
 	ip netns exec "$NS" ip link set vb up
 	mkdir -p "$TMP/d"
+	sl=0
+	if [ -x "$RSYSLOGD" ]; then
+		sl=1
+		rsyslogd_conf "$TMP/drs" "$TMP/d/received.log" 1514
+		ns_rsyslogd "$TMP/drs" || return 1
+	else
+		echo "events: SKIP daemon syslog: rsyslogd not installed"
+	fi
 	{
 		echo "capture:"
 		echo "  interfaces: [va]"
@@ -87,6 +132,13 @@ daemon_checks() {
 		echo "  enabled: false"
 		echo "events:"
 		echo "  file: $TMP/d/events.ndjson"
+		if [ $sl -eq 1 ]; then
+			echo "  syslog:"
+			echo "    host: 127.0.0.1"
+			echo "    port: 1514"
+			echo "    transport: tcp"
+			echo "    facility: local3"
+		fi
 	} >"$TMP/d.conf"
 	ip netns exec "$NS" "$OTZ" sensor -c "$TMP/d.conf" 2>"$TMP/d.log" &
 	SPID=$!
@@ -103,6 +155,12 @@ daemon_checks() {
 	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
 		"$TMP/step1.pcap" >/dev/null 2>&1
 	sleep 3
+	# the collector goes away while step 2 is captured
+	if [ $sl -eq 1 ]; then
+		kill "$DRSPID"
+		wait "$DRSPID" 2>/dev/null
+		DRSPID=
+	fi
 	mv "$TMP/d/events.ndjson" "$TMP/d/events.step1"
 	kill -HUP "$SPID"
 	i=0
@@ -113,18 +171,36 @@ daemon_checks() {
 	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
 		"$TMP/step2.pcap" >/dev/null 2>&1
 	sleep 3
+	set -- "$TMP/d/events.step1" "$TMP/d/events.ndjson"
+	if [ $sl -eq 1 ]; then
+		# back: the queued events arrive after a reconnection
+		ns_rsyslogd "$TMP/drs" || return 1
+		want=$(cat "$TMP/d/events.step1" "$TMP/d/events.ndjson" | wc -l)
+		i=0
+		while [ "$(cat "$TMP/d/received.log" 2>/dev/null | wc -l)" -lt "$want" ] &&
+		    [ $i -lt 300 ]; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+		set -- "$@" "$TMP/d/received.log"
+	fi
 	kill -TERM "$SPID"
 	wait "$SPID"
 	src=$?
 	SPID=
+	if [ $sl -eq 1 ]; then
+		kill "$DRSPID"
+		wait "$DRSPID" 2>/dev/null
+		DRSPID=
+	fi
 	if [ $src -ne 0 ]; then
 		echo "events: FAIL: sensor exit $src"
 		cat "$TMP/d.log"
 		return 1
 	fi
-	python3 "$HERE/check_events.py" "$OTZ" "$TMP" --daemon \
-		"$TMP/d/events.step1" "$TMP/d/events.ndjson"
+	python3 "$HERE/check_events.py" "$OTZ" "$TMP" --daemon "$@"
 }
+RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
 daemon_checks || rc=1
 
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)

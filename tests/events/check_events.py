@@ -485,7 +485,7 @@ def key(e):
             json.dumps(o.get("changes")))
 
 
-def daemon_checks(otz, work, f1, f2):
+def daemon_checks(otz, work, f1, f2, received=None):
     """The daemon's events: the offline ones (same types, assets, zones,
     classes, changes), observed live: source iface:va, the configured
     name; the finding from the analysis timer."""
@@ -506,12 +506,32 @@ def daemon_checks(otz, work, f1, f2):
            e["otzone"]["evidence"]["source"] == "iface:va"
            for e in every))
     validate("daemon schema", every)
+    if received is None:
+        return
+    with open(received) as f:
+        got = f.read().splitlines()
+    lines_raw = open(f1).read().splitlines() + open(f2).read().splitlines()
+    ok("daemon syslog: every event received once, in order, after the "
+       "collector came back (%d)" % len(lines_raw),
+       [x.split("|", 8)[-1] for x in got] == lines_raw,
+       "got %d of %d" % (len(got), len(lines_raw)))
+    bad = []
+    for i, (line, js) in enumerate(zip(got, lines_raw)):
+        f = line.split("|", 8)
+        ev = json.loads(js)
+        exp = [str(19 * 8 + ev["event"]["severity"]), "1", "otzone", f[3],
+               ev["event"]["action"], "-", "sensor-test", "imtcp", js]
+        if f != exp or not f[3].isdigit():
+            bad.append("%d: %s" % (i, diff(f, exp) or "procid"))
+    ok("daemon syslog: PRI with facility local3, HOSTNAME = name:, MSGID "
+       "= type", not bad and got, "; ".join(bad[:3]))
 
 
 def main():
     otz, work = sys.argv[1], sys.argv[2]
     if len(sys.argv) > 3 and sys.argv[3] == "--daemon":
-        daemon_checks(otz, work, sys.argv[4], sys.argv[5])
+        daemon_checks(otz, work, sys.argv[4], sys.argv[5],
+                      sys.argv[6] if len(sys.argv) > 6 else None)
     elif len(sys.argv) > 3 and sys.argv[3] == "--syslog":
         syslog_checks(otz, work, sys.argv[4], sys.argv[5], sys.argv[6])
     else:
