@@ -87,6 +87,16 @@ ns_rsyslogd() {
 		sleep 0.1
 	done
 }
+# wait_lines FILE N: until FILE has N lines (at most 20 s), then 1 s more
+# for anything that should not be there
+wait_lines() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 200 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	sleep 1
+}
 daemon_checks() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "events: SKIP daemon: not root (needs a network namespace)"
@@ -154,7 +164,7 @@ daemon_checks() {
 	done
 	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
 		"$TMP/step1.pcap" >/dev/null 2>&1
-	sleep 3
+	wait_lines "$TMP/d/events.ndjson" 7
 	# the collector goes away while step 2 is captured
 	if [ $sl -eq 1 ]; then
 		kill "$DRSPID"
@@ -170,7 +180,7 @@ daemon_checks() {
 	done
 	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
 		"$TMP/step2.pcap" >/dev/null 2>&1
-	sleep 3
+	wait_lines "$TMP/d/events.ndjson" 7
 	set -- "$TMP/d/events.step1" "$TMP/d/events.ndjson"
 	if [ $sl -eq 1 ]; then
 		# back: the queued events arrive after a reconnection
