@@ -1319,7 +1319,7 @@ central_push(struct central *c, int force)
 static int
 push_now(struct central *c, uint64_t now)
 {
-	uint64_t t0, dur;
+	uint64_t t0, dur, rows0 = c->rows;
 	long long n;
 	int local = 0, more = 0, again;
 
@@ -1391,9 +1391,9 @@ failed:
 		return local ? -1 : 1;
 	}
 	c->next_try = mono_us() + (uint64_t)c->cfg.push_interval_s * 1000000u;
-	if (more && c->pending > 0)
-		LOG_D("central: %" PRIu64 " rows left for the next push",
-		    c->pending);
+	LOG_D("central: pushed %" PRIu64 " rows in %" PRIu64 " ms, %" PRIu64
+	      " left%s", c->rows - rows0, (mono_us() - now) / 1000u,
+	    c->pending, more && c->pending > 0 ? " for the next push" : "");
 	return c->pending > 0;
 }
 

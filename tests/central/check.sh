@@ -14,6 +14,9 @@
 #     assets, flows and operations in PostgreSQL equals the sensor's own
 #     SQLite, column by column (tests/central/compare.py); nothing else
 #     of the sensor is there
+#   - a server that accepts connections but never answers (its processes
+#     stopped): each push gives up after central.timeout, the capture
+#     loop keeps counting every frame, and it catches up when it resumes
 #   - the sensor stopped (SIGTERM) while the server is down, the server
 #     started, the sensor started again with no traffic: it catches up
 #     from the marks on disk
@@ -219,6 +222,28 @@ if start live; then
 	pushed=$(pg_sql "SELECT rows_pushed FROM otzone_sensors")
 	m=$(sed -n 's/^otzone_central_rows_pushed_total //p' "$tmp/metrics.txt")
 	[ "$pushed" = "$m" ] && ok || bad "rows_pushed: server $pushed, metrics $m"
+
+	# ---- a server that accepts but never answers: every wait bounded ----
+	# (its processes stopped: the kernel still completes TCP handshakes)
+	pm=$(head -1 "$pgdir/data/postmaster.pid")
+	pgk=$(pgrep -P "$pm" | tr '\n' ' ')
+	before=$(nsx python3 "$here/wait.py" "$base/healthz" 'True' 5 | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
+	kill -STOP "$pm" $pgk
+	nsx tcpreplay -q -i vb "$pcap2" >/dev/null 2>&1
+	if health 'j["central"]["last_error"] == "no answer within 2s (central.timeout)" and not j["central"]["up"]' 15 \
+		>"$tmp/h.json"; then
+		ok
+	else
+		bad "hung server: no timeout reported: $(cat "$tmp/h.json")"
+	fi
+	# the capture loop kept going: every frame counted, none dropped
+	want=$((before + $(python3 "$top/tests/daemon/util.py" frames "$pcap2")))
+	health "j[\"packets\"] == $want and j[\"interfaces\"][0][\"kernel_drops\"] == 0" 15 \
+		>"$tmp/h.json" && ok || bad "hung server: capture stalled: $(cat "$tmp/h.json")"
+	kill -CONT "$pm" $pgk
+	health 'j["central"]["up"] and j["central"]["pending"] == 0' 20 >"$tmp/h.json" &&
+		ok || bad "hung server resumed: no catch-up: $(cat "$tmp/h.json")"
+	same >"$tmp/same.out" && ok || { bad "after a hung server: PostgreSQL differs"; cat "$tmp/same.out"; }
 
 	# ---- stopped while the server is down; started again: catches up ---
 	pg_down
