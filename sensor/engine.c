@@ -113,6 +113,10 @@ struct engine {
 	uint64_t hseed;	     /* per-engine: probe sequences unpredictable */
 	uint32_t probe_max;  /* longest probe seen (stats, tests) */
 	uint16_t pid_final[3]; /* graph ids of icmp, icmpv6, unknown */
+	struct {
+		uint32_t idx1, serial;
+	} *nring; /* the newest connections, oldest first (noise_push) */
+	uint32_t nring_head, nring_len, nring_cap;
 	uint32_t n_used, free_head, n_fresh;
 	uint32_t lru_head, lru_tail; /* head = oldest */
 	uint32_t src_id;
@@ -658,6 +662,48 @@ conn_match(const struct conn *c, const struct pkt *p, int strict, int *dir)
 	return 1;
 }
 
+/*
+ * Connections without payload (a scan, a SYN flood and the answers it
+ * draws, a handshake not yet followed by data) may hold only
+ * 1/ENGINE_NOISE_SHARE of the table: each new connection enters a FIFO
+ * of that size, and the one it pushes out, if it still has carried no
+ * payload, is evicted (pushed to the graph, counted as evicted).  A
+ * flood then churns a small corner of the table, which stays in cache,
+ * instead of evicting the plant's idle sessions from all of it; a
+ * handshake is given 1/8 of the table's worth of new connections to
+ * bring its first payload.
+ */
+static void
+noise_make_room(struct engine *e)
+{
+	struct conn *v;
+	uint32_t k;
+
+	if (e->nring == NULL || e->nring_len < e->nring_cap)
+		return;
+	k = e->nring_head;
+	e->nring_head = (k + 1) % e->nring_cap;
+	e->nring_len--;
+	v = cat(e, e->nring[k].idx1);
+	if (v->used && v->serial == e->nring[k].serial && !v->had_payload) {
+		e->st.conns_evicted++;
+		conn_free(e, v);
+	}
+}
+
+static void
+noise_push(struct engine *e, const struct conn *c, uint32_t idx1)
+{
+	uint32_t k;
+
+	if (e->nring == NULL)
+		return;
+	k = (e->nring_head + e->nring_len) % e->nring_cap;
+	e->nring[k].idx1 = idx1;
+	e->nring[k].serial = c->serial;
+	e->nring_len++;
+}
+
 /* Was a created after b? */
 static int
 newer(const struct conn *a, const struct conn *b)
@@ -719,6 +765,7 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 		}
 	}
 	/* New connection. */
+	noise_make_room(e);
 	c = conn_alloc(e);
 	i = (uint32_t)(c - e->conns) + 1;
 	if (src_is_client(p)) {
@@ -753,6 +800,7 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 	c->serial = ++e->serial;
 	slot_insert(e, h, i);
 	lru_append(e, c, i);
+	noise_push(e, c, i);
 	e->st.conns++;
 	if (c->l4 == 17 && decode_ip_is_group(c->srv)) {
 		e->bcast[e->bcast_pos] = i;
@@ -1425,6 +1473,12 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 	e->conns = big_alloc(e->conns_size);
 	e->slots = big_alloc(e->slots_size);
 	e->hseed = seed_now(e);
+	e->nring_cap = e->cfg.max_conns / ENGINE_NOISE_SHARE;
+	if (e->nring_cap >= ENGINE_NOISE_MIN) {
+		e->nring = calloc(e->nring_cap, sizeof(*e->nring));
+		if (e->nring == NULL)
+			goto oom;
+	}
 	if (cfg == NULL || !cfg->no_dedup) {
 		e->dedup = calloc(ENGINE_DEDUP_SLOTS, sizeof(*e->dedup));
 		if (e->dedup == NULL)
@@ -1476,6 +1530,7 @@ engine_free(struct engine *e)
 	big_free(e->conns, e->conns_size);
 	big_free(e->slots, e->slots_size);
 	free(e->dedup);
+	free(e->nring);
 	free(e);
 }
 

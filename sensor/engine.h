@@ -30,6 +30,11 @@
 /* A connection without payload this long after its first packet is
  * labelled (usually "unknown") at the next periodic push. */
 #define ENGINE_SILENT_WAIT_US 10000000ull
+/* Connections without payload may hold 1/ENGINE_NOISE_SHARE of the
+ * table (a FIFO of the newest connections; see engine.c noise_make_room);
+ * not applied to tables under ENGINE_NOISE_MIN * ENGINE_NOISE_SHARE. */
+#define ENGINE_NOISE_SHARE 8u
+#define ENGINE_NOISE_MIN 1024u
 #define ENGINE_DEDUP_US 1000u	   /* same packet again within this: a copy */
 #define ENGINE_DEDUP_SLOTS 8192u   /* recent packet signatures kept */
 

@@ -831,6 +831,43 @@ START_TEST(tls_client_hello_without_ndpi)
 }
 END_TEST
 
+START_TEST(noise_share_spares_sessions)
+{
+	/* A table of 8192: payload-less connections may hold 1/8 of it.
+	 * 5000 SYNs that nobody answers evict each other (all but the
+	 * newest 1024), never the Modbus session opened before them. */
+	struct engine_cfg cfg;
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, n, i, mb = 0;
+	struct engine_stats es;
+	uint8_t pl[64];
+	uint32_t k;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_conns = 8192;
+	rig_open(&r, &cfg);
+	n = mb_req(pl, 1);
+	feed(&r, CLI, SRV, 40000, 502, 1, 1, 0x18, pl, n, 0);
+	for (k = 0; k < 5000; k++)
+		feed(&r, 0x0b000000u + k, SRV + 1, 30000, 80, 7, 0, 0x02, NULL,
+		    0, 0);
+	feed(&r, CLI, SRV, 40000, 502, 1 + (uint32_t)n, 1, 0x18, pl, n, 0);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(es.conns, 5001);
+	ck_assert_uint_eq(es.conns_evicted, 5000 - 1024);
+	for (i = 0; i < nf; i++)
+		if (strcmp(fs[i].protocol, "modbus") == 0) {
+			mb++;
+			ck_assert_uint_eq(fs[i].connections, 1);
+			ck_assert_uint_eq(fs[i].packets, 2);
+		}
+	ck_assert_uint_eq(mb, 1);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(idle_timeout)
 {
 	struct rig r;
@@ -899,6 +936,7 @@ engine_suite(void)
 	tcase_add_test(tc, table_churn_keeps_every_connection_findable);
 	tcase_add_test(tc, flood_folded_scanner_kept);
 	tcase_add_test(tc, tls_client_hello_without_ndpi);
+	tcase_add_test(tc, noise_share_spares_sessions);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, truncated_frame_counted);
 	suite_add_tcase(s, tc);
