@@ -74,6 +74,62 @@ mono_ms(void)
 
 /* ---- the JSON of one event -------------------------------------------------- */
 
+/* Length of the valid UTF-8 sequence at p (1..4), 0 when it is not one
+ * (overlong forms, surrogates and code points past U+10FFFF refused). */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80 || (p[0] == 0xf0 && p[1] < 0x90) ||
+		    (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * A JSON string that is always valid UTF-8: device-supplied identity
+ * strings may be in any encoding, and one bad byte would make a SIEM
+ * drop the whole line.  Invalid bytes become U+FFFD.  (The NUL that ends
+ * the string stops the continuation checks above: it is not 10xxxxxx.)
+ */
+static void
+ev_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	fputc('"', f);
+	while (*p != '\0') {
+		if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p++, f);
+		} else if (*p < 0x20) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if ((n = utf8_len(p)) == 0) {
+			fputs("\\ufffd", f);
+			p++;
+		} else {
+			fwrite(p, 1, n, f);
+			p += n;
+		}
+	}
+	fputc('"', f);
+}
+
 struct kind {
 	const char *kind, *category, *type;
 };
@@ -147,7 +203,7 @@ kv_str(FILE *f, int *first, const char *k, const char *v)
 	if (v == NULL || v[0] == '\0')
 		return;
 	fprintf(f, "%s\"%s\":", *first ? "" : ",", k);
-	json_str(f, v);
+	ev_str(f, v);
 	*first = 0;
 }
 
@@ -158,7 +214,7 @@ asset_obj(FILE *f, const char *name, const struct store_event_asset *a)
 	int first = 0;
 
 	fprintf(f, ",\"%s\":{\"ip\":", name);
-	json_str(f, a->ip);
+	ev_str(f, a->ip);
 	fprintf(f, ",\"vlan\":%u", a->vlan);
 	kv_str(f, &first, "mac", a->mac);
 	kv_str(f, &first, "vendor", a->vendor);
@@ -178,11 +234,11 @@ ecs_end(FILE *f, const char *name, const struct store_event_asset *a,
 	char m[24];
 
 	fprintf(f, ",\"%s\":{\"ip\":", name);
-	json_str(f, a->ip);
+	ev_str(f, a->ip);
 	if (a->mac[0] != '\0') {
 		ecs_mac(a->mac, m, sizeof(m));
 		fputs(",\"mac\":", f);
-		json_str(f, m);
+		ev_str(f, m);
 	}
 	if (port != 0)
 		fprintf(f, ",\"port\":%u", port);
@@ -240,7 +296,7 @@ message(FILE *f, const struct store_event *e)
 		break;
 	}
 	fputs(",\"message\":", f);
-	json_str(f, b);
+	ev_str(f, b);
 }
 
 void
@@ -262,16 +318,16 @@ events_json(FILE *f, const struct store_event *e, const char *observer)
 	}
 	fmt_time(ts, t, sizeof(t));
 	fputs("{\"@timestamp\":", f);
-	json_str(f, t);
+	ev_str(f, t);
 	fprintf(f, ",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"kind\":"
 		   "\"%s\",\"category\":[%s],\"type\":[%s],\"action\":",
 	    k->kind, k->category, k->type);
-	json_str(f, action);
+	ev_str(f, action);
 	fprintf(f, ",\"severity\":%d,\"module\":\"otzone\","
 		   "\"dataset\":\"otzone.events\"}", lvl);
 	fprintf(f, ",\"log\":{\"level\":\"%s\"}", level_names[lvl]);
 	fputs(",\"observer\":{\"name\":", f);
-	json_str(f, observer);
+	ev_str(f, observer);
 	fputs(",\"type\":\"sensor\",\"product\":\"otzone\",\"vendor\":"
 	      "\"otzone\"}", f);
 	message(f, e);
@@ -281,12 +337,12 @@ events_json(FILE *f, const struct store_event *e, const char *observer)
 		char m[24];
 
 		fputs(",\"host\":{\"ip\":[", f);
-		json_str(f, e->src.ip);
+		ev_str(f, e->src.ip);
 		fputc(']', f);
 		if (e->src.mac[0] != '\0') {
 			ecs_mac(e->src.mac, m, sizeof(m));
 			fputs(",\"mac\":[", f);
-			json_str(f, m);
+			ev_str(f, m);
 			fputc(']', f);
 		}
 		fputc('}', f);
@@ -312,15 +368,15 @@ events_json(FILE *f, const struct store_event *e, const char *observer)
 
 		snprintf(ref, sizeof(ref), "IEC 62443-3-3 %s", e->requirement);
 		fputs(",\"rule\":{\"id\":", f);
-		json_str(f, e->rule);
+		ev_str(f, e->rule);
 		fputs(",\"name\":", f);
-		json_str(f, e->rule);
+		ev_str(f, e->rule);
 		fputs(",\"reference\":", f);
-		json_str(f, ref);
+		ev_str(f, ref);
 		fputs(",\"ruleset\":\"otzone-policy\"}", f);
 	}
 	fputs(",\"otzone\":{\"type\":", f);
-	json_str(f, action);
+	ev_str(f, action);
 	if (e->type == SEV_NEW_ASSET || e->type == SEV_IDENTITY_CHANGED)
 		asset_obj(f, "asset", &e->src);
 	if (flow && e->src.present)
@@ -336,7 +392,7 @@ events_json(FILE *f, const struct store_event *e, const char *observer)
 	}
 	if (e->cls[0] != '\0') {
 		fputs(",\"class\":", f);
-		json_str(f, e->cls);
+		ev_str(f, e->cls);
 	}
 	if (e->n_changes > 0) {
 		int i;
@@ -344,22 +400,22 @@ events_json(FILE *f, const struct store_event *e, const char *observer)
 		fputs(",\"changes\":[", f);
 		for (i = 0; i < e->n_changes; i++) {
 			fprintf(f, "%s{\"field\":", i ? "," : "");
-			json_str(f, e->changes[i].field);
+			ev_str(f, e->changes[i].field);
 			fputs(",\"old\":", f);
-			json_str(f, e->changes[i].old_value);
+			ev_str(f, e->changes[i].old_value);
 			fputs(",\"new\":", f);
-			json_str(f, e->changes[i].new_value);
+			ev_str(f, e->changes[i].new_value);
 			fputc('}', f);
 		}
 		fputc(']', f);
 	}
 	if (e->type == SEV_NEW_FINDING) {
 		fputs(",\"finding\":{\"rule\":", f);
-		json_str(f, e->rule);
+		ev_str(f, e->rule);
 		fputs(",\"requirement\":", f);
-		json_str(f, e->requirement);
+		ev_str(f, e->requirement);
 		fprintf(f, ",\"sl_t\":%d,\"severity\":", e->sl_t);
-		json_str(f, e->severity);
+		ev_str(f, e->severity);
 		fprintf(f, ",\"count\":%" PRIu64 "}", e->count);
 	}
 	if (e->type == SEV_CAPTURE_DROPS)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../sensor/events.h"
 #include "../../sensor/policy.h"
 #include "../../store/events.h"
 
@@ -461,6 +462,36 @@ START_TEST(new_findings_only)
 }
 END_TEST
 
+/* The JSON line is valid UTF-8 whatever a device sends. */
+START_TEST(json_is_utf8)
+{
+	struct store_event e;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(&e, 0, sizeof(e));
+	e.type = SEV_NEW_ASSET;
+	e.ts_us = 1767600000000000LL;
+	e.src.present = 1;
+	snprintf(e.src.ip, sizeof(e.src.ip), "10.0.0.1");
+	/* Latin-1 e-acute, a lone continuation byte, a control character,
+	 * an overlong slash, then valid UTF-8 (e-acute, euro sign) */
+	snprintf(e.src.vendor, sizeof(e.src.vendor),
+	    "A\xe9" "B\x80" "C\x01" "D\xc0\xaf" "E\xc3\xa9\xe2\x82\xac\"");
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	events_json(f, &e, "s1");
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf,
+	    "\"vendor\":\"A\\ufffdB\\ufffdC\\u0001D\\ufffd\\ufffdE"
+	    "\xc3\xa9" "\xe2\x82\xac" "\\\"\""));
+	ck_assert_ptr_nonnull(strstr(buf, "\"@timestamp\":"
+					  "\"2026-01-05T08:00:00.000000Z\""));
+	free(buf);
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -473,6 +504,7 @@ events_suite(void)
 	tcase_add_test(tc, zones_from_the_stored_proposal);
 	tcase_add_test(tc, the_cap_suppresses_with_a_count);
 	tcase_add_test(tc, new_findings_only);
+	tcase_add_test(tc, json_is_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
