@@ -153,7 +153,7 @@ daemon_checks() {
 	ip netns exec "$NS" "$OTZ" sensor -c "$TMP/d.conf" 2>"$TMP/d.log" &
 	SPID=$!
 	i=0
-	until grep -q "sensor ready" "$TMP/d.log"; do
+	until grep -qs "sensor ready" "$TMP/d.log"; do
 		i=$((i + 1))
 		if [ $i -ge 100 ] || ! kill -0 "$SPID" 2>/dev/null; then
 			echo "events: FAIL: the sensor did not start:"
@@ -174,7 +174,7 @@ daemon_checks() {
 	mv "$TMP/d/events.ndjson" "$TMP/d/events.step1"
 	kill -HUP "$SPID"
 	i=0
-	until grep -q "reload done" "$TMP/d.log" || [ $i -ge 50 ]; do
+	until grep -qs "reload done" "$TMP/d.log" || [ $i -ge 50 ]; do
 		i=$((i + 1))
 		sleep 0.1
 	done
