@@ -137,6 +137,8 @@ daemon_checks() {
 		echo "flush_interval: 1"
 		echo "analysis_interval: 1"
 		echo "policy: $HERE/plant.yaml"
+		echo "limits:"
+		echo "  max_connections: 16"
 		echo "name: sensor-test"
 		echo "api:"
 		echo "  enabled: false"
@@ -181,11 +183,29 @@ daemon_checks() {
 	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
 		"$TMP/step2.pcap" >/dev/null 2>&1
 	wait_lines "$TMP/d/events.ndjson" 7
-	set -- "$TMP/d/events.step1" "$TMP/d/events.ndjson"
+	# 200 connections at once into a table of 16: capture-drops
+	mv "$TMP/d/events.ndjson" "$TMP/d/events.step2"
+	kill -HUP "$SPID"
+	i=0
+	until [ "$(grep -c "reload done" "$TMP/d.log")" -ge 2 ] || [ $i -ge 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	ip netns exec "$NS" tcpreplay -q -i vb --multiplier 10 \
+		"$TMP/flood.pcap" >/dev/null 2>&1
+	i=0
+	until grep -qs capture-drops "$TMP/d/events.ndjson" || [ $i -ge 200 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	sleep 2
+	set -- "$TMP/d/events.step1" "$TMP/d/events.step2" \
+		"$TMP/d/events.ndjson"
 	if [ $sl -eq 1 ]; then
 		# back: the queued events arrive after a reconnection
 		ns_rsyslogd "$TMP/drs" || return 1
-		want=$(cat "$TMP/d/events.step1" "$TMP/d/events.ndjson" | wc -l)
+		want=$(cat "$TMP/d/events.step1" "$TMP/d/events.step2" \
+			"$TMP/d/events.ndjson" | wc -l)
 		i=0
 		while [ "$(cat "$TMP/d/received.log" 2>/dev/null | wc -l)" -lt "$want" ] &&
 		    [ $i -lt 300 ]; do

@@ -485,7 +485,7 @@ def key(e):
             json.dumps(o.get("changes")))
 
 
-def daemon_checks(otz, work, f1, f2, received=None):
+def daemon_checks(otz, work, f1, f2, f3, received=None):
     """The daemon's events: the offline ones (same types, assets, zones,
     classes, changes), observed live: source iface:va, the configured
     name; the finding from the analysis timer."""
@@ -499,18 +499,37 @@ def daemon_checks(otz, work, f1, f2, received=None):
     ok("daemon: after SIGHUP a new file, with the step 2 events",
        sorted(key(e) for e in g2) == w2,
        str(sorted(key(e) for e in g2)))
-    every = g1 + g2
+    g3 = lines(f3)
+    drops = [e for e in g3 if e["event"]["action"] == "capture-drops"]
+    # offline, the same 200 SYNs into 16 slots evict 184 connections
+    db = os.path.join(work, "flood.db")
+    p = run(otz, ["--db", db, "read", "--max-conns", "16",
+                  os.path.join(work, "flood.pcap")])
+    off = int(p.stderr.split(" dropped by caps")[0].split()[-1])
+    # live, the table may still hold the 5 connections of steps 1 and 2
+    # (closed ones leave it 5 s of packet time later): at most 5 more
+    n = sum(e["otzone"]["drops"]["dropped"] for e in drops)
+    ok("daemon: capture-drops on iface:va, adding up to the offline "
+       "evictions (%d) plus at most the 5 earlier connections" % off,
+       drops and off > 0 and all(
+           e["otzone"]["evidence"] == {"source": "iface:va"} and
+           e["otzone"]["drops"]["threshold"] == 0 for e in drops) and
+       off <= n <= off + 5,
+       str([e["otzone"] for e in drops]))
+    every = g1 + g2 + g3
     ok("daemon: observer.name is the configured name, evidence the "
        "interface", every and all(
            e["observer"]["name"] == "sensor-test" and
            e["otzone"]["evidence"]["source"] == "iface:va"
-           for e in every))
+           for e in every if e["event"]["action"] != "new-finding"))
     validate("daemon schema", every)
     if received is None:
         return
     with open(received) as f:
         got = f.read().splitlines()
-    lines_raw = open(f1).read().splitlines() + open(f2).read().splitlines()
+    lines_raw = (open(f1).read().splitlines() +
+                 open(f2).read().splitlines() +
+                 open(f3).read().splitlines())
     ok("daemon syslog: every event received once, in order, after the "
        "collector came back (%d)" % len(lines_raw),
        [x.split("|", 8)[-1] for x in got] == lines_raw,
@@ -530,8 +549,8 @@ def daemon_checks(otz, work, f1, f2, received=None):
 def main():
     otz, work = sys.argv[1], sys.argv[2]
     if len(sys.argv) > 3 and sys.argv[3] == "--daemon":
-        daemon_checks(otz, work, sys.argv[4], sys.argv[5],
-                      sys.argv[6] if len(sys.argv) > 6 else None)
+        daemon_checks(otz, work, sys.argv[4], sys.argv[5], sys.argv[6],
+                      sys.argv[7] if len(sys.argv) > 7 else None)
     elif len(sys.argv) > 3 and sys.argv[3] == "--syslog":
         syslog_checks(otz, work, sys.argv[4], sys.argv[5], sys.argv[6])
     else:

@@ -16,7 +16,10 @@ Modbus up to program).
       (a new asset) reads the PLC: a new flow between zones, a new conduit
       (office -> cell), its first read, and a new finding (no-conduit).
 
-Writes DIR/step1.pcap, DIR/step2.pcap (+ .truth.json) and DIR/frames.json:
+  flood.pcap (10:00): 200 unanswered SYNs from 200 addresses at once.
+
+Writes DIR/step1.pcap, DIR/step2.pcap (+ .truth.json), DIR/flood.pcap and
+DIR/frames.json:
 the timestamp of every frame of each capture and the frames the expected
 events point at, from the generator's own bookkeeping (not from otzone).
 
@@ -26,6 +29,7 @@ events point at, from the generator's own bookkeeping (not from otzone).
 import argparse
 import json
 import os
+import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -133,6 +137,29 @@ def step2(path):
     return {"ts": rec.ts, "identity_frame": ident_frame}
 
 
+def flood(path, n=200):
+    """n TCP SYNs from n office addresses (10.1.1.1 ...) to the PLC's
+    Modbus port within 0.2 s, none answered: n connections at once, for
+    a sensor whose connection table holds 16 (capture-drops)."""
+    w = otgen.PcapWriter(path)
+    dst_mac = bytes.fromhex("0080f4eec0ea")
+    t = START_US + 7200 * 1000000
+    for i in range(n):
+        src = bytes([10, 1, 1 + i // 250, 1 + i % 250])
+        dst = bytes([10, 4, 0, 10])
+        sport = 40000 + i
+        tcp = struct.pack(">HHIIBBHHH", sport, 502, 1000 + i, 0, 5 << 4,
+                          0x02, 64240, 0, 0)
+        ph = src + dst + struct.pack(">BBH", 0, 6, len(tcp))
+        tcp = tcp[:16] + struct.pack(">H", otgen.csum(ph + tcp)) + tcp[18:]
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), i, 0x4000,
+                         64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack(">H", otgen.csum(ip)) + ip[12:]
+        src_mac = bytes([0x02, 0, 0, 0, i >> 8, i & 0xff])
+        w.write(t + i * 1000, dst_mac + src_mac + b"\x08\x00" + ip + tcp)
+    w.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-o", "--out", required=True)
@@ -140,6 +167,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     f1 = step1(os.path.join(a.out, "step1.pcap"))
     f2 = step2(os.path.join(a.out, "step2.pcap"))
+    flood(os.path.join(a.out, "flood.pcap"))
     with open(os.path.join(a.out, "frames.json"), "w") as f:
         json.dump({"step1": f1, "step2": f2}, f)
     return 0
