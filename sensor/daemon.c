@@ -1374,6 +1374,14 @@ reload_report_fixed(const struct sensor_config *o,
 		o->tcp_timeout != n->tcp_timeout ||
 		o->udp_timeout != n->udp_timeout || o->dedup != n->dedup,
 	    "limits");
+	FIXED(CHANGED_STR(o->central_url, n->central_url) ||
+		CHANGED_STR(o->central_password_file,
+		    n->central_password_file) ||
+		o->central_timeout != n->central_timeout ||
+		o->central_push_interval != n->central_push_interval ||
+		o->central_retry_max != n->central_retry_max ||
+		o->central_batch != n->central_batch,
+	    "central");
 #undef FIXED
 }
 
