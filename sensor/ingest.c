@@ -908,6 +908,12 @@ ingest_run(const struct ingest_opts *o, char *const *paths, int npaths)
 
 	memset(&pg, 0, sizeof(pg));
 	memset(&evx, 0, sizeof(evx));
+	if (o->policy != NULL && o->events == NULL && o->syslog == NULL) {
+		fprintf(stderr, "otzone: read: --policy is for the change "
+				"events: give --events or --syslog (or run "
+				"'otzone check')\n");
+		return 2;
+	}
 	for (k = 0; k < npaths; k++) {
 		struct stat sb;
 

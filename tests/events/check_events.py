@@ -412,6 +412,12 @@ def file_checks(otz, work):
     ok("bad --syslog: exit 2 with one line", p.returncode == 2 and
        p.stderr.strip() == "otzone: --syslog: 'nohostport' is not "
        "[udp://|tcp://]HOST:PORT", p.stderr)
+    p = run(otz, ["--db", os.path.join(work, "x.db"), "read", "--policy",
+                  POLICY, p1.path], expect=2)
+    ok("--policy without --events or --syslog: exit 2 with one line",
+       p.returncode == 2 and p.stderr == "otzone: read: --policy is for "
+       "the change events: give --events or --syslog (or run 'otzone "
+       "check')\n", p.stderr)
     p = run(otz, ["--db", os.path.join(work, "x.db"), "read", "--events",
                   os.path.join(work, "no", "such", "dir", "e.ndjson"),
                   p1.path], expect=2)
