@@ -390,6 +390,51 @@ START_TEST(overlapping_flows_count_once)
 }
 END_TEST
 
+START_TEST(clusters_chain_and_add)
+{
+	/* a overlaps b, b overlaps c (a and c do not): one cluster, its
+	 * maximum; d is later, alone: added */
+	static const struct fspec fa[] = {
+	    {ip_a, ip_b, S(1), S(3), 10, 1000, 1, 0}};
+	static const struct fspec fb[] = {
+	    {ip_a, ip_b, S(2), S(5), 12, 1200, 1, 0}};
+	static const struct fspec fc[] = {
+	    {ip_a, ip_b, S(4), S(6), 7, 700, 1, 0}};
+	static const struct fspec fd[] = {
+	    {ip_a, ip_b, S(10), S(11), 5, 500, 1, 0}};
+	static const char *const names[] = {"d.db", "c.db", "b.db", "a.db"};
+	struct store_merge_stats st[4];
+	struct store *site;
+
+	sensor_db("a.db", "a", "sha-a", fa, 1);
+	sensor_db("b.db", "b", "sha-b", fb, 1);
+	sensor_db("c.db", "c", "sha-c", fc, 1);
+	sensor_db("d.db", "d", "sha-d", fd, 1);
+	site = open_rw("site.db");
+	merge_ok(site, names, 4, st);
+	ck_assert_int_eq(q1(site, "SELECT packets FROM flows"), 12 + 5);
+	ck_assert_int_eq(q1(site, "SELECT bytes FROM flows"), 1200 + 500);
+	ck_assert_int_eq(q1(site, "SELECT first_us FROM flows"),
+	    (int64_t)S(1));
+	ck_assert_int_eq(q1(site, "SELECT last_us FROM flows"),
+	    (int64_t)S(11));
+	/* d's flow stood alone, c's was counted with others */
+	ck_assert_uint_eq(st[0].flows_dedup, 0);
+	ck_assert_uint_eq(st[1].flows_dedup, 1);
+	ck_assert_uint_eq(st[3].flows_dedup, 1);
+	/* assets: 10 + 12 + 7 + 5 summed, minus (10 + 12 + 7 - 12) */
+	ck_assert_int_eq(q1(site, "SELECT packets FROM assets WHERE"
+				  " ip_text = '10.1.2.3'"),
+	    17);
+	/* one source per sensor, the evidence the earliest row's (a) */
+	ck_assert_int_eq(q1(site, "SELECT count(*) FROM sources"), 4);
+	ck_assert_int_eq(q1(site, "SELECT s.sensor = 'a' FROM flows f JOIN"
+				  " sources s ON s.id = f.source_id"),
+	    1);
+	store_close(site);
+}
+END_TEST
+
 START_TEST(overlapping_operations_count_once)
 {
 	/* the same ops at the same times, seen at two points */
@@ -718,6 +763,7 @@ merge_suite(void)
 	tcase_add_test(tc, identity_made_and_kept);
 	tcase_add_test(tc, disjoint_sensors_add_up);
 	tcase_add_test(tc, overlapping_flows_count_once);
+	tcase_add_test(tc, clusters_chain_and_add);
 	tcase_add_test(tc, overlapping_operations_count_once);
 	tcase_add_test(tc, same_capture_counted_once);
 	tcase_add_test(tc, identity_reconciled);
