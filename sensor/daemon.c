@@ -1601,7 +1601,7 @@ static int
 events_setup(struct daemon *d, char *errbuf, size_t errlen)
 {
 	struct events_cfg ec;
-	char name[256];
+	char name[256], e[512];
 
 	if (d->cfg.events_file[0] == '\0' && d->cfg.syslog_host[0] == '\0')
 		return 0;
@@ -1622,8 +1622,10 @@ events_setup(struct daemon *d, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;
 	}
-	if ((d->evo = events_open(&ec, errbuf, errlen)) == NULL)
+	if ((d->evo = events_open(&ec, e, sizeof(e))) == NULL) {
+		snprintf(errbuf, errlen, "events: %s", e);
 		return -1;
+	}
 	LOG_I("events:%s%s%s%s%s%s as %s", ec.file[0] ? " file " : "",
 	    ec.file, ec.syslog_host[0] ? " syslog " : "",
 	    ec.syslog_tcp ? "tcp://" : "udp://", ec.syslog_host,
