@@ -1738,7 +1738,13 @@ out:
 
 /* ---- the command line ---------------------------------------------------- */
 
-static char cli_dir[4096], cli_site[4200];
+static char cli_dir[4096], cli_site[4200], cli_label[256];
+
+const char *
+central_cli_label(void)
+{
+	return cli_dir[0] != '\0' ? cli_label : NULL;
+}
 
 void
 central_cli_end(const char *db)
@@ -1769,6 +1775,7 @@ central_cli_begin(const char *cmd, const char **db)
 		return 2;
 	}
 	central_url_display(*db, shown, sizeof(shown));
+	snprintf(cli_label, sizeof(cli_label), "%s", shown);
 	snprintf(cli_dir, sizeof(cli_dir), "%s/otzone-central.XXXXXX",
 	    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
 	if (mkdtemp(cli_dir) == NULL) {

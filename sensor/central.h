@@ -103,6 +103,8 @@ int central_pull(const char *url, const char *site_path, const char *tmpdir,
  */
 int central_cli_begin(const char *cmd, const char **db);
 void central_cli_end(const char *db);
+/* The URL (without password) while such a copy is in use, else NULL. */
+const char *central_cli_label(void);
 
 /* Low-level helpers, exposed for the unit tests. */
 /* Append v to buf as a COPY text-format field (escaped).  Returns the

@@ -9,6 +9,9 @@
 
 struct cmd_args {
 	const char *db;	    /* database path */
+	const char *db_label; /* shown for it in reports; NULL: db (a
+			       * central store's URL, db then a temporary
+			       * copy) */
 	enum out_format fmt; /* table, json, csv, dot, svg */
 	int fmt_set;	    /* --format given */
 	int emit_policy;    /* zones --emit-policy */

@@ -767,6 +767,9 @@ section_model(FILE *f, const struct policy_run *r, const char *policy_path,
  * policy declares for them, is worth a second look.  The drawing is the
  * one `otzone zones --format svg` makes, run from this same binary.
  */
+/* The database as the report names it (cmd_args.db_label). */
+static const char *report_db_label;
+
 static void
 section_proposal(FILE *f, const struct policy_run *r, const char *db)
 {
@@ -1080,7 +1083,7 @@ write_report(FILE *f, const struct policy_run *r, const char *policy_path,
 	      "assessment</h1>\n<p class=\"meta\">Policy <code>", f);
 	h(f, policy_path);
 	fputs("</code>, database <code>", f);
-	h(f, db);
+	h(f, report_db_label ? report_db_label : db);
 	fprintf(f, "</code>; report made %s by otzone.</p>\n<nav><a href=\""
 		   "#summary\">Summary</a><a href=\"#collection\">Data "
 		   "collection</a><a href=\"#inventory\">Inventory</a><a href="
@@ -1158,6 +1161,7 @@ cmd_report(const struct cmd_args *a)
 			fchmod(fd, 0666 & ~um);
 		}
 	}
+	report_db_label = a->db_label;
 	if (write_report(out, &r, a->policy, a->db) != 0) {
 		fprintf(stderr, "otzone: out of memory\n");
 		goto out;

@@ -406,6 +406,7 @@ main(int argc, char **argv)
 
 		memset(&ca, 0, sizeof(ca));
 		ca.db = o.db;
+		ca.db_label = central_cli_label();
 		ca.fmt = o.fmt;
 		ca.fmt_set = o.fmt_set;
 		ca.emit_policy = o.emit_policy;

@@ -231,6 +231,15 @@ for c in assets flows zones check; do
 		{ bad "$c: the sensors' site differs from one sensor that saw everything"; cat "$tmp/same.out"; }
 done
 
+# report: made from the central store, naming it (not the temporary copy)
+nsx "$otz" --db "$url" report --policy "$policy" -o "$tmp/central.html" \
+	2>"$tmp/report.err"
+r=$?
+[ $r -eq 0 ] && grep -q "database <code>postgresql://otzone@127.0.0.1:$pgport/postgres</code>" \
+	"$tmp/central.html" && ! grep -q "otzone-central\." "$tmp/central.html" &&
+	grep -q "<svg" "$tmp/central.html" && ok ||
+	bad "report from the central store: exit $r: $(cat "$tmp/report.err")"
+
 # exact counts, the same in all three
 counts() {
 	python3 - "$tmp/$1-assets.json" "$tmp/$1-flows.json" "$tmp/$1-zones.json" \
