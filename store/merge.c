@@ -238,6 +238,18 @@ v1_identity(struct input *in, struct store_merge_stats *ms)
 		snprintf(ms->sensor_name, sizeof(ms->sensor_name), "sensor");
 }
 
+/* A sensor_id otzone could have written ("" for v1): it is a key of
+ * every m_ table and held in fixed buffers. */
+static int
+id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n <= STORE_SENSOR_ID_LEN &&
+	    strspn(id, "0123456789abcdefghijklmnopqrstuvwxyz"
+		       "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") == n;
+}
+
 static int
 open_input(struct input *in, struct store_merge_stats *ms,
     const struct stat *site_sb, char *errbuf, size_t errlen)
@@ -273,6 +285,13 @@ open_input(struct input *in, struct store_merge_stats *ms,
 	in->version = (int)query_int(store_db(in->st), "PRAGMA user_version",
 	    NULL);
 	memset(ms, 0, sizeof(*ms));
+	if (!id_ok(store_sensor_id(in->st))) {
+		snprintf(errbuf, errlen,
+		    "%s: meta sensor_id '%.40s' is not 1 to %d letters, digits,"
+		    " '-' or '_'", in->path, store_sensor_id(in->st),
+		    STORE_SENSOR_ID_LEN);
+		return -1;
+	}
 	if (store_sensor_id(in->st)[0] != '\0') {
 		snprintf(ms->sensor_id, sizeof(ms->sensor_id), "%s",
 		    store_sensor_id(in->st));

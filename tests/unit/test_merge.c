@@ -708,6 +708,15 @@ START_TEST(bad_inputs_leave_site_unchanged)
 	sqlite3_close(db);
 	merge_fails(site, path_of("new.db"), "newer");
 	merge_fails(site, path_of("site.db"), "is the site database itself");
+	/* an identity otzone did not write */
+	ck_assert_int_eq(sqlite3_open(path_of("a2.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+			     "UPDATE meta SET value = 'x y' WHERE key ="
+			     " 'sensor_id'",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	merge_fails(site, path_of("a2.db"), "meta sensor_id 'x y' is not");
 	/* a site as input */
 	s = open_rw("site2.db");
 	merge_ok(s, a, 1, NULL);
@@ -742,7 +751,7 @@ START_TEST(bad_inputs_leave_site_unchanged)
 	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_busy_timeout(store_db(site), 10);
-	merge_fails(site, path_of("a2.db"), "locked");
+	merge_fails(site, path_of("a.db"), "locked");
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
 	d2 = dump(site);
