@@ -114,7 +114,7 @@ struct engine {
 	uint32_t probe_max;  /* longest probe seen (stats, tests) */
 	uint16_t pid_final[3]; /* graph ids of icmp, icmpv6, unknown */
 	struct {
-		uint32_t idx1, serial;
+		uint32_t idx1, serial, hash;
 	} *nring; /* the newest connections, oldest first (noise_push) */
 	uint32_t nring_head, nring_len, nring_cap;
 	uint32_t n_used, free_head, n_fresh;
@@ -684,6 +684,17 @@ noise_make_room(struct engine *e)
 	k = e->nring_head;
 	e->nring_head = (k + 1) % e->nring_cap;
 	e->nring_len--;
+	{
+		/* the victim after next is known: fetch its lines and slot
+		 * now, they are cold (1/8 of the table ago) */
+		uint32_t a = (k + 2) % e->nring_cap;
+		const char *n = (const char *)cat(e, e->nring[a].idx1);
+		size_t off;
+
+		for (off = 0; off < sizeof(struct conn); off += 64)
+			__builtin_prefetch(n + off, 1);
+		__builtin_prefetch(&e->slots[e->nring[a].hash & e->hmask], 1);
+	}
 	v = cat(e, e->nring[k].idx1);
 	if (v->used && v->serial == e->nring[k].serial && !v->had_payload) {
 		e->st.conns_evicted++;
@@ -701,6 +712,7 @@ noise_push(struct engine *e, const struct conn *c, uint32_t idx1)
 	k = (e->nring_head + e->nring_len) % e->nring_cap;
 	e->nring[k].idx1 = idx1;
 	e->nring[k].serial = c->serial;
+	e->nring[k].hash = c->hash;
 	e->nring_len++;
 }
 
