@@ -280,6 +280,7 @@ struct modbus_state {
 	uint8_t resync[2];     /* per dis_dir: next bytes may be mid-PDU */
 	uint8_t roles[2];      /* per obs_side: MODBUS_ROLE_* reported */
 	uint8_t have_prodcode; /* a 43/14 ProductCode was reported */
+	uint8_t have_devid_product; /* 43/14 gave a product (code or name) */
 	uint8_t pend_full;     /* overflow flagged; again once a slot frees */
 };
 
@@ -730,7 +731,8 @@ modbus_request_body(struct modbus_run *r, struct modbus_pdu *p, struct cur *d)
  * usually one byte; we take the first run indicator byte after at least
  * one id byte that is followed by printable text, and report that text
  * as ident.product: it names the device (e.g. "Wingpath Limited" on a
- * simulator, a catalogue designation on PLCs).
+ * simulator, a catalogue designation on PLCs), unless 43/14 gave the
+ * product on this flow (modbus_response_body).
  */
 static int
 modbus_server_id(struct cur *d, struct obs_ident *id)
@@ -842,6 +844,8 @@ modbus_device_id(struct modbus_run *r, struct cur *d, struct obs_ident *id)
 	if (have[MODBUS_DEVID_USER_APP_NAME])
 		DEVID_COPY(name, MODBUS_DEVID_USER_APP_NAME);
 #undef DEVID_COPY
+	if (id->product[0] != '\0')
+		r->st->have_devid_product = 1;
 	return got;
 }
 
@@ -921,6 +925,15 @@ modbus_response_body(struct modbus_run *r, struct modbus_pdu *p,
 		rc = modbus_server_id(d, id);
 		if (rc < 0)
 			modbus_anomaly(r, MODBUS_AN_BYTE_COUNT);
+		/*
+		 * The free text of a server id does not replace the product
+		 * that 43/14 (ProductCode / ProductName, typed objects)
+		 * already gave on this flow: an M340 answers 43/14 with
+		 * ProductCode "BMX P34 2020" and 17 with "BMX P34 2020
+		 * V3.10".  Given first, the text is replaced by 43/14.
+		 */
+		if (rc > 0 && r->st->have_devid_product)
+			return 0;
 		return rc > 0;
 	case MODBUS_FC_READ_FILE_RECORD:
 		/* byte count, then {length, ref type 6, data} */

@@ -119,6 +119,7 @@ FIELDS = [
     # OPC UA
     "opcua.servicenodeid.numeric", "opcua.ApplicationUri",
     "opcua.ProductUri", "opcua.loctext.mask", "opcua.loctext.Text",
+    "tcp.analysis.lost_segment", "tcp.analysis.retransmission",
 ]
 F = {name: i for i, name in enumerate(FIELDS)}
 DISPLAY_FILTER = " || ".join([
@@ -129,7 +130,14 @@ DISPLAY_FILTER = " || ".join([
     "s7comm.szl.xy11.0001.index", "s7comm.szl.001c.000x.index",
     "modbus.func_code == 17", "modbus.num_objects",
     "dnp3.al.datatype", "opcua.ApplicationUri", "opcua.ProductUri",
+    "tcp.analysis.lost_segment", "tcp.analysis.retransmission",
 ])
+# A capture with lost or retransmitted segments is decoded a second time
+# without TCP reassembly: a reply whose tail was never captured (or that
+# tshark's reassembly never completes) still shows the fields of its
+# first segment (KNOWN.md).  Only (protocol, device) pairs that the first
+# run has no identity for are taken from the second.
+NO_REASSEMBLY = ["-o", "tcp.desegment_tcp_streams:FALSE"]
 
 # Fields each protocol's identity is compared on.
 COMPARED = {
@@ -590,17 +598,36 @@ def opcua_records(rows, recs):
         })
 
 
-def tshark_identities(pcap, extra, vendors):
-    rows, warn = run_tshark(pcap, extra)
+def records_of(rows, vendors):
     recs = Records()
-    if warn:
-        recs.notes.append(warn)
     enip_records(rows, vendors, recs)
     s7_records(rows, recs)
     modbus_records(rows, recs)
     dnp3_records(rows, recs)
     opcua_records(rows, recs)
-    return recs.merged(), recs.notes
+    return recs
+
+
+def tshark_identities(pcap, extra, vendors):
+    rows, warn = run_tshark(pcap, extra)
+    recs = records_of(rows, vendors)
+    notes = ([warn] if warn else []) + recs.notes
+    merged = recs.merged()
+    if any(r[F["tcp.analysis.lost_segment"]] or
+           r[F["tcp.analysis.retransmission"]] for r in rows):
+        rows2, warn2 = run_tshark(pcap, NO_REASSEMBLY + list(extra))
+        if warn2:
+            notes.append(warn2)
+        added = []
+        for key, v in records_of(rows2, vendors).merged().items():
+            if key not in merged:
+                merged[key] = v
+                added.append("%s %s" % key)
+        if added:
+            notes.append("lost or retransmitted TCP segments: decoded "
+                         "again with %s, adding %s"
+                         % (" ".join(NO_REASSEMBLY), ", ".join(added)))
+    return merged, notes
 
 
 # --- otzone -------------------------------------------------------------------
@@ -688,22 +715,37 @@ def compare_capture(otzone, pcap, extra, vendors):
                             "%s=%s" % (k, show(v)) for k, v in
                             sorted(t.items())), fr))
             continue
-        diffs = []
+        diffs, asides = [], []
+        src = o.get("source") or ""
         for f in COMPARED[proto]:
             if f not in t:
                 continue
-            if not equal_field(proto, f, t[f], o.get(f)):
+            if equal_field(proto, f, t[f], o.get(f)):
+                continue
+            # One field, several protocols of the same device: otzone
+            # keeps the latest value (KNOWN.md); any of them is right.
+            other = [q for (q, a) in ts if a == ip and q != proto and
+                     f in ts[(q, a)][0] and
+                     equal_field(q, f, ts[(q, a)][0][f], o.get(f))]
+            if other:
+                asides.append("%s from %s" % (f, other[0]))
+            elif src and src not in SOURCE:
+                asides.append("%s=%s from %s, not checked"
+                              % (f, show(o.get(f)), src))
+            else:
                 diffs.append("%s tshark=%s otzone=%s"
                              % (f, show(t[f]), show(o.get(f))))
+        aside = "; " + "; ".join(asides) if asides else ""
         if diffs:
             per[proto]["different"] += 1
-            body.append("  %-7s %-16s different: %s  (%s)"
-                        % (proto, ip, "; ".join(diffs), fr))
+            body.append("  %-7s %-16s different: %s%s  (%s)"
+                        % (proto, ip, "; ".join(diffs), aside, fr))
         else:
             per[proto]["equal"] += 1
-            body.append("  %-7s %-16s equal (%s)  (%s)"
+            body.append("  %-7s %-16s equal (%s)%s  (%s)"
                         % (proto, ip, ", ".join(
-                            f for f in COMPARED[proto] if f in t), fr))
+                            f for f in COMPARED[proto] if f in t), aside,
+                           fr))
     for ip in sorted(oz):
         o = oz[ip]
         if not has_identity(o):

@@ -1093,6 +1093,65 @@ START_TEST(test_report_server_id)
 }
 END_TEST
 
+/*
+ * Bug: a Modicon M340 (pcaps/modbus-basic.pcap frames 110, 113) answers
+ * 43/14 with ProductCode "BMX P34 2020" and then 17 Report Server ID
+ * with "BMX P34 2020 V3.10"; the server id text replaced the typed
+ * product, and tshark's ProductCode disagreed with otzone's product.
+ */
+START_TEST(test_report_server_id_after_devid_keeps_product)
+{
+	static const uint8_t rsp_devid_m340[] = {
+		0x00, 0x05, 0x00, 0x00, 0x00, 0x1f, 0xff, /* len 31 */
+		0x2b, 0x0e, 0x01, 0x01, 0x00, 0x00, 0x02,
+		0x00, 0x07, 'S', 'c', 'h', 'n', 'e', 'i', 'd', /* VendorName */
+		0x01, 0x0c, 'B', 'M', 'X', ' ', 'P', '3', '4', ' ', '2', '0',
+		'2', '0', /* ProductCode */
+	};
+	static const uint8_t req_sid_m340[] = {
+		0x00, 0x06, 0x00, 0x00, 0x00, 0x02, 0xff, 0x11,
+	};
+	static const uint8_t rsp_sid_m340[] = {
+		/* byte count 20, server id 0x4d, run ON, text */
+		0x00, 0x06, 0x00, 0x00, 0x00, 0x17, 0xff, /* len 23 */
+		0x11, 0x14, 0x4d, 0xff, 'B', 'M', 'X', ' ', 'P', '3', '4', ' ',
+		'2', '0', '2', '0', ' ', 'V', '3', '.', '1', '0',
+	};
+
+	ck_assert_int_eq(feed(DIS_C2S, req_devid, sizeof(req_devid)), DIS_OK);
+	ck_assert_int_eq(feed(DIS_S2C, rsp_devid_m340,
+			     sizeof(rsp_devid_m340)),
+	    DIS_OK);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_str_eq(R.ident[0].vendor, "Schneid");
+	ck_assert_str_eq(R.ident[0].product, "BMX P34 2020");
+	ck_assert_int_eq(feed(DIS_C2S, req_sid_m340, sizeof(req_sid_m340)),
+	    DIS_OK);
+	ck_assert_int_eq(feed(DIS_S2C, rsp_sid_m340, sizeof(rsp_sid_m340)),
+	    DIS_OK);
+	/* the response is an operation, but no identity replaces 43/14's */
+	ck_assert_uint_eq(R.n_op, 4);
+	check_op(&R.op[3], OBS_C_DISCOVER, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    17, 0, 0xff, NO_LO, NO_HI, "Report Server ID");
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+}
+END_TEST
+
+/* Given before 43/14, the server id text is the product until then. */
+START_TEST(test_report_server_id_before_devid)
+{
+	ck_assert_int_eq(feed(DIS_C2S, req_sid, sizeof(req_sid)), DIS_OK);
+	ck_assert_int_eq(feed(DIS_S2C, rsp_sid, sizeof(rsp_sid)), DIS_OK);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_str_eq(R.ident[0].product, "Wingpath Limited");
+	ck_assert_int_eq(feed(DIS_C2S, req_devid, sizeof(req_devid)), DIS_OK);
+	ck_assert_int_eq(feed(DIS_S2C, rsp_devid, sizeof(rsp_devid)), DIS_OK);
+	ck_assert_uint_eq(R.n_ident, 2);
+	ck_assert_str_eq(R.ident[1].product, "AB-123");
+}
+END_TEST
+
 START_TEST(test_report_server_id_binary_only)
 {
 	static const uint8_t rsp[] = {
@@ -1515,6 +1574,8 @@ modbus_suite(void)
 	    test_device_identification_more_follows,
 	    test_device_identification_product_name_to_model,
 	    test_device_identification_malformed, test_report_server_id,
+	    test_report_server_id_after_devid_keeps_product,
+	    test_report_server_id_before_devid,
 	    test_report_server_id_binary_only,
 	    test_identity_from_reversed_flow,
 	    test_both_ports_502_uses_direction);
