@@ -18,9 +18,9 @@ site must answer like one database read from the whole capture:
 Cases: each flow in one half; the supervisory network's own traffic in
 both halves (the same packets at two points: counted once); a routed
 plant (policy-plant.pcap) with planted violations.  Then: merging again,
-or in the other order, gives byte-identical outputs and tables; bad
-inputs exit 2 with their message and leave the site unchanged; `read`
-into a site is refused.
+or in the other order, gives byte-identical outputs and tables; a schema 1
+database merges as it is; bad inputs exit 2 with their message and leave
+the site unchanged; `read` into a site is refused.
 """
 import json
 import os
