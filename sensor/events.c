@@ -72,7 +72,7 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* ---- the JSON of one event -------------------------------------------------- */
+/* ---- the JSON of one event ----------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at p (1..4), 0 when it is not one
  * (overlong forms, surrogates and code points past U+10FFFF refused). */
@@ -256,7 +256,8 @@ message(FILE *f, const struct store_event *e)
 		    e->src.vlan);
 		break;
 	case SEV_IDENTITY_CHANGED:
-		snprintf(b, sizeof(b), "asset %s: %s changed from '%s' to '%s'%s",
+		snprintf(b, sizeof(b),
+		    "asset %s: %s changed from '%s' to '%s'%s",
 		    e->src.ip, e->changes[0].field, e->changes[0].old_value,
 		    e->changes[0].new_value,
 		    e->n_changes > 1 ? " (and more)" : "");
@@ -268,9 +269,10 @@ message(FILE *f, const struct store_event *e)
 		    e->zone_to);
 		break;
 	case SEV_NEW_CONDUIT:
-		snprintf(b, sizeof(b), "new conduit: first flow from zone %s "
-				       "to zone %s (%s -> %s, %s)", e->zone_from,
-		    e->zone_to, e->src.ip, e->dst.ip, e->protocol);
+		snprintf(b, sizeof(b),
+		    "new conduit: first flow from zone %s to zone %s "
+		    "(%s -> %s, %s)", e->zone_from, e->zone_to, e->src.ip,
+		    e->dst.ip, e->protocol);
 		break;
 	case SEV_FIRST_CLASS:
 		snprintf(b, sizeof(b), "first %s operation from zone %s to "
@@ -437,7 +439,7 @@ events_json(FILE *f, const struct store_event *e, const char *observer)
 	fputs("}}", f);
 }
 
-/* ---- the file ---------------------------------------------------------------- */
+/* ---- the file ------------------------------------------------------------ */
 
 static int
 file_open(struct events_out *o, char *errbuf, size_t errlen)
@@ -501,7 +503,7 @@ file_line(struct events_out *o, const char *line, size_t len)
 	return 0;
 }
 
-/* ---- syslog ------------------------------------------------------------------ */
+/* ---- syslog -------------------------------------------------------------- */
 
 int
 events_facility(const char *s)
@@ -748,7 +750,7 @@ sl_queue(struct events_out *o, const struct store_event *e, const char *json,
 	o->q_bytes += m->len;
 }
 
-/* ---- public ------------------------------------------------------------------ */
+/* ---- public -------------------------------------------------------------- */
 
 /* A syslog HOSTNAME: printable ASCII without spaces, at most 255. */
 static void

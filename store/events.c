@@ -128,7 +128,7 @@ store_events_have_zones(const struct store_events *E)
 	return E->mode != ZM_NONE;
 }
 
-/* ---- helpers --------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 /* Copy a string, cut to fit. */
 static void
@@ -368,7 +368,7 @@ asset_from_graph(struct store_event_asset *o, const struct g_asset *a,
 	}
 }
 
-/* ---- zone maps ------------------------------------------------------------- */
+/* ---- zone maps ----------------------------------------------------------- */
 
 static int
 cmp_zm(const void *x, const void *y)
@@ -439,7 +439,8 @@ baseline(struct store_events *E, struct store *st, char *errbuf,
 		const unsigned char *cl = sqlite3_column_text(q, 4);
 		int zf, zt;
 
-		if (c == NULL || s == NULL || sqlite3_column_bytes(q, 0) != 16 ||
+		if (c == NULL || s == NULL ||
+		    sqlite3_column_bytes(q, 0) != 16 ||
 		    sqlite3_column_bytes(q, 2) != 16)
 			continue;
 		zf = zone_of(E, (uint16_t)sqlite3_column_int(q, 1), c);
@@ -622,7 +623,7 @@ fail:
 	return -1;
 }
 
-/* ---- detection inside the flush ------------------------------------------- */
+/* ---- detection inside the flush ------------------------------------------ */
 
 static int
 cmp_na(const void *x, const void *y)
@@ -771,7 +772,8 @@ flow_fields(const struct graph *g, struct store_event *ev,
 	    e->server, e->vlan);
 	scopy(ev->transport, sizeof(ev->transport), transport_name(e->l4));
 	ev->port = e->server_port;
-	scopy(ev->protocol, sizeof(ev->protocol), graph_proto_name(g, e->proto));
+	scopy(ev->protocol, sizeof(ev->protocol),
+	    graph_proto_name(g, e->proto));
 }
 
 static void
@@ -1105,7 +1107,8 @@ store_events_findings(struct store_events *E, struct store *st,
 		scopy(e->cls, sizeof(e->cls), f->cls);
 		scopy(e->rule, sizeof(e->rule), check_rule_name(f->rule));
 		scopy(e->requirement, sizeof(e->requirement), f->requirement);
-		scopy(e->severity, sizeof(e->severity), check_severity_name(f->severity));
+		scopy(e->severity, sizeof(e->severity),
+		    check_severity_name(f->severity));
 		e->sl_t = f->sl_t;
 		e->count = f->count;
 		scopy(e->source, sizeof(e->source), f->source ? f->source : "");

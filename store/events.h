@@ -63,14 +63,14 @@ struct store_event_change {
 
 struct store_event {
 	int type;		/* enum store_event_type */
-	int64_t ts_us;		/* packet time of the evidence, 0 unknown */
+	int64_t ts_us;		/* packet time of the evidence, 0 none */
 	struct store_event_asset src, dst; /* client / server; src alone
 					    * for asset events */
 	char zone_from[256], zone_to[256]; /* "" none */
 	char transport[8];
 	uint16_t port;
 	char protocol[32];
-	char cls[12];		/* operation class (first-class, finding) */
+	char cls[12];		/* class: first-class and findings */
 	char source[256];	/* evidence: capture file or "iface:eth0" */
 	uint64_t frame;		/* evidence frame, 0 unknown */
 	struct store_event_change changes[STORE_EVENT_MAX_CHANGES];

@@ -97,7 +97,9 @@ talk(struct graph *g, const uint8_t *c, const uint8_t *s, uint64_t ts,
 		memset(&op, 0, sizeof(op));
 		op.proto = OBS_P_MODBUS;
 		op.cls = (uint8_t)cls;
-		op.code = cls == OBS_C_PROGRAM ? 90 : cls == OBS_C_WRITE ? 6 : 3;
+		op.code = cls == OBS_C_PROGRAM ? 90
+		    : cls == OBS_C_WRITE	   ? 6
+						   : 3;
 		op.name = "op";
 		graph_edge_op(g, e, &op, ts + 10, src, frame + 3);
 	}
