@@ -1020,6 +1020,10 @@ push_batch(struct central *c, int *local)
 			size_t w = central_copy_escape(c->buf + c->used,
 			    COPY_BUF - c->used, c->id, strlen(c->id));
 
+			if (w == 0) {
+				too_big(c);
+				goto fail_copy;
+			}
 			c->used += w;
 			for (i = 0; i < td->ncols; i++) {
 				if (copy_put(c, "\t", 1) != 0 ||
@@ -1134,14 +1138,16 @@ fail_copy:
 	PQputCopyEnd(c->conn, "otzone: push abandoned");
 	goto fail;
 lfail:
-	set_msg(c->last_error, sizeof(c->last_error), c->cfg.url ? "local"
-								 : "",
+	set_msg(c->last_error, sizeof(c->last_error), "sensor database",
 	    sqlite3_errmsg(c->db));
 	*local = 1;
 fail:
 	sqlite3_finalize(q);
 	c->used = 0;
 	lexec(c->db, "ROLLBACK", NULL, 0);
+	/* the server's side may be in a COPY or a transaction: closing the
+	 * connection aborts it (the next push connects again) */
+	conn_drop(c);
 	return -1;
 }
 
