@@ -536,3 +536,62 @@ cip_identity_attr(struct cur *c, uint32_t attr, struct obs_ident *id)
 		return -1;
 	}
 }
+
+/* Bytes of Identity attributes with a fixed size (Vol. 1 5-2.2), else 0. */
+static size_t
+identity_attr_size(uint16_t attr)
+{
+	switch (attr) {
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 5:
+	case 9:
+		return 2;
+	case 6:
+		return 4;
+	case 8:
+	case 10:
+		return 1;
+	case 11: /* active language: 3 USINT */
+		return 3;
+	case 14: /* semaphore: vendor UINT, serial UDINT, time ITIME */
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+int
+cip_identity_list(struct cur *c, struct obs_ident *id)
+{
+	uint16_t n, i, attr, status;
+	size_t size;
+	int got = 0;
+
+	n = cur_le16(c);
+	if (!cur_ok(c))
+		return -1;
+	for (i = 0; i < n; i++) {
+		attr = cur_le16(c);
+		status = cur_le16(c);
+		if (!cur_ok(c))
+			break;
+		if (status != 0)
+			continue; /* no value follows a failed attribute */
+		if ((attr >= 1 && attr <= 4) || attr == 6 || attr == 7) {
+			if (cip_identity_attr(c, attr, id) != 0)
+				break;
+			got = 1;
+			continue;
+		}
+		size = identity_attr_size(attr);
+		if (size == 0)
+			break; /* unknown size: the rest cannot be found */
+		cur_skip(c, size);
+		if (!cur_ok(c))
+			break;
+	}
+	return got ? 0 : -1;
+}

@@ -34,6 +34,7 @@
 /* Common services (Vol. 1 appendix A) and the ones we unwrap/decode. */
 #define CIP_SC_GET_ATTR_ALL 0x01
 #define CIP_SC_MULTIPLE 0x0a
+#define CIP_SC_GET_ATTR_LIST 0x03
 #define CIP_SC_GET_ATTR_SINGLE 0x0e
 #define CIP_SC_RESPONSE 0x80
 #define CIP_SC_EXEC_PCCC 0x4b
@@ -112,6 +113,15 @@ int cip_identity_all(struct cur *c, struct obs_ident *id);
  * id.  Returns 0 if attr is 1..4, 6 or 7 and its value was present.
  */
 int cip_identity_attr(struct cur *c, uint32_t attr, struct obs_ident *id);
+
+/*
+ * Decode a Get_Attribute_List reply from the Identity object: attribute
+ * count, then per attribute its id, status and (status 0 only) its value.
+ * Attributes 1..4, 6 and 7 go into id; others of known size are skipped;
+ * the walk stops at an attribute whose size it does not know.  Returns 0
+ * when at least one of 1..4, 6, 7 was decoded.
+ */
+int cip_identity_list(struct cur *c, struct obs_ident *id);
 
 /* Set id->vendor_id and id->vendor ("vendor 1234" when unknown). */
 void cip_ident_vendor(struct obs_ident *id, uint16_t vendor);

@@ -75,10 +75,14 @@
  *   paths), addr_lo = addr_hi = its instance id when present.
  *
  * Identity: ListIdentity replies (item 0x000C) and Get_Attributes_All /
- * Get_Attribute_Single replies from the Identity object (class 1) describe
- * the side that sent them.  Identity replies that were routed through an
- * Unconnected Send describe a module behind the server (another slot of a
- * chassis), not the server, and are not reported.
+ * Get_Attribute_Single / Get_Attribute_List replies from the Identity
+ * object (class 1, instance 1) describe the side that sent them.  Identity
+ * replies that were routed describe a module behind the server (another
+ * slot of a chassis), not the server, and are not reported: a request
+ * inside an Unconnected Send, or a connected request on a connection whose
+ * Forward Open path held a port segment (or that was itself sent through
+ * an Unconnected Send).  Such connections are remembered per flow by their
+ * two ids (the last ENIP_MAX_ROUTED_CONNS).
  *
  * Connections: a successful (Large) Forward Open reply reports both
  * connection ids (OBS_A_CIP_CONN, side = the producer: O->T is produced by
@@ -118,6 +122,8 @@
 #define ENIP_MAX_NEST 4
 /* Connection ids remembered to report each once per flow. */
 #define ENIP_MAX_CONN_IDS 16
+/* Connections routed to a module behind the target, remembered per flow. */
+#define ENIP_MAX_ROUTED_CONNS 8
 /* Datagrams per side before the I/O role fallback decides. */
 #define ENIP_IO_DECIDE 8
 
@@ -169,6 +175,8 @@ enum {
 #define EI_PARTIAL_OK 0x08 /* general status 0x06 is not a failure */
 #define EI_IDENT_ALL 0x10  /* Identity Get_Attributes_All */
 #define EI_IDENT_ATTR 0x20 /* Identity Get_Attribute_Single, attr below */
+#define EI_IDENT_LIST 0x40 /* Identity Get_Attribute_List */
+#define EI_CONN_ROUTED 0x80 /* Forward Open to a module behind the target */
 
 struct enip_inner {
 	uint8_t code;
@@ -208,7 +216,10 @@ struct enip_state {
 	uint8_t pend_full; /* the pending-table anomaly was reported */
 	uint8_t io_n[2];
 	uint8_t nconn;
+	uint8_t nrouted; /* routed[] written so far (wraps) */
 	uint32_t conn[ENIP_MAX_CONN_IDS];
+	/* O->T and T->O ids of connections routed beyond the target */
+	uint32_t routed[ENIP_MAX_ROUTED_CONNS];
 	struct enip_pending pend[ENIP_MAX_PENDING];
 };
 
@@ -232,6 +243,7 @@ struct enip_msg {
 	uint8_t bcast;	  /* request to a broadcast/multicast address */
 	uint8_t kind;	  /* PK_CTX or PK_SEQ */
 	uint16_t seq;	  /* connected: CIP sequence count */
+	uint8_t routed;	  /* connected, on a connection routed beyond */
 	int malformed;	  /* an anomaly made this PDU malformed */
 	int emitted;	  /* an observation was emitted */
 };
@@ -538,6 +550,24 @@ fwd_open_req(struct enip_msg *m, struct cur d, int large, int emit,
 		return;
 	if ((trigger & 0x0f) <= 1)
 		*flags |= EI_IO_CONN;
+	/*
+	 * Connection path (size in words, then the EPATH): a port segment
+	 * routes the connection out of the target (a backplane slot), so
+	 * what is read over it describes that module.  A Forward Open that
+	 * came through an Unconnected Send is routed already.
+	 */
+	if (*flags & EI_ROUTED) {
+		*flags |= EI_CONN_ROUTED;
+	} else {
+		struct cip_path cp;
+		struct cur pc;
+		uint8_t words = cur_u8(&d);
+
+		pc = cur_sub(&d, (size_t)words * 2);
+		if (cur_ok(&d) && cip_parse_epath(&pc, &cp) == 0 &&
+		    (cp.has & CIP_HAS_PORT))
+			*flags |= EI_CONN_ROUTED;
+	}
 	if (!emit)
 		return;
 	emit_attr(m, OBS_A_CIP_RPI, m->sender, ot_rpi);
@@ -708,6 +738,8 @@ cip_request(struct enip_msg *m, struct cur c, int depth, uint8_t inflags,
 		    (path.has & CIP_HAS_ATTR) && path.attr >= 1 &&
 		    path.attr <= 7 && path.attr != 5)
 			flags |= EI_IDENT_ATTR;
+		else if (service == CIP_SC_GET_ATTR_LIST)
+			flags |= EI_IDENT_LIST;
 	}
 	if (emit)
 		emit_op(m, OBS_P_CIP, cls, m->bcast, m->sender, service, 0,
@@ -750,15 +782,47 @@ cip_reply_hdr(struct cur c, struct cip_reply *r)
 
 /* Forward Open reply: both connection ids (Vol. 1 3-5.5.2, table 3-5.19). */
 static void
+remember_routed(struct enip_state *st, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ENIP_MAX_ROUTED_CONNS; i++)
+		if (st->routed[i] == id)
+			return;
+	st->routed[st->nrouted % ENIP_MAX_ROUTED_CONNS] = id;
+	st->nrouted = (uint8_t)((st->nrouted + 1) % ENIP_MAX_ROUTED_CONNS);
+}
+
+static int
+conn_routed(const struct enip_state *st, uint32_t id)
+{
+	size_t i;
+
+	if (id == 0)
+		return 0;
+	for (i = 0; i < ENIP_MAX_ROUTED_CONNS; i++)
+		if (st->routed[i] == id)
+			return 1;
+	return 0;
+}
+
+static void
 fwd_open_reply(struct enip_msg *m, struct cur d, uint8_t requester,
-    int io)
+    uint8_t fl)
 {
 	uint32_t ot, to;
+	int io = (fl & EI_IO_CONN) != 0;
 
 	ot = cur_le32(&d);
 	to = cur_le32(&d);
 	if (!cur_ok(&d))
 		return;
+	if (fl & EI_CONN_ROUTED) {
+		if (ot != 0)
+			remember_routed(m->st, ot);
+		if (to != 0)
+			remember_routed(m->st, to);
+	}
 	if (ot != 0)
 		emit_conn(m, requester, ot);
 	if (to != 0)
@@ -802,20 +866,23 @@ cip_reply_one(struct enip_msg *m, const struct cip_reply *r,
 	if (failed || r->service != code)
 		return;
 	if (fl & EI_FWD_OPEN)
-		fwd_open_reply(m, r->data, requester, (fl & EI_IO_CONN) != 0);
-	if ((fl & (EI_IDENT_ALL | EI_IDENT_ATTR)) && !(fl & EI_ROUTED)) {
+		fwd_open_reply(m, r->data, requester, fl);
+	if ((fl & (EI_IDENT_ALL | EI_IDENT_ATTR | EI_IDENT_LIST)) &&
+	    !(fl & EI_ROUTED)) {
 		struct cur d = r->data;
 		int rc;
 
 		memset(&id, 0, sizeof(id));
 		if (fl & EI_IDENT_ALL)
 			rc = cip_identity_all(&d, &id);
+		else if (fl & EI_IDENT_LIST)
+			rc = cip_identity_list(&d, &id);
 		else
 			rc = cip_identity_attr(&d, in != NULL ? in->attr : 0,
 			    &id);
 		if (rc == 0)
 			emit_ident(m, &id);
-		else
+		else if (!(fl & EI_IDENT_LIST)) /* a list may ask for none */
 			emit_anomaly(m, ENIP_AN_BAD_IDENTITY,
 			    "short Identity object reply");
 	}
@@ -915,7 +982,7 @@ cip_message(struct enip_msg *m, struct cur c)
 	}
 	emit_role(m, m->sender, RB_CLIENT);
 	pe = pend_new(m);
-	(void)cip_request(m, c, 0, 0, 1, pe);
+	(void)cip_request(m, c, 0, m->routed ? EI_ROUTED : 0, 1, pe);
 	if (pe->n == 0 && !pe->msp)
 		pe->kind = PK_FREE; /* nothing to pair */
 }
@@ -987,6 +1054,15 @@ enip_send_data(struct enip_msg *m, struct cur c)
 		return;
 	}
 	if (m->h->cmd == ENIP_CMD_SEND_UNIT) {
+		const struct cpf_item *ai = cpf_find(items, n, CPF_CONN_ADDR);
+
+		if (ai != NULL) {
+			struct cur a = ai->data;
+			uint32_t connid = cur_le32(&a);
+
+			m->routed = (uint8_t)(cur_ok(&a) &&
+			    conn_routed(m->st, connid));
+		}
 		it = cpf_find(items, n, CPF_CONN_DATA);
 		m->kind = PK_SEQ;
 		if (it != NULL) {

@@ -808,6 +808,196 @@ START_TEST(test_large_forward_open_and_failure)
 }
 END_TEST
 
+/* --- identity over connections and attribute lists ------------------- */
+
+/*
+ * Get_Attribute_List of the Identity object, attributes 1..7, and the
+ * reply of a 1756-L61/B (enip-cl5000-software-upload-forwardopen.pcap
+ * frames 263/264; tshark: cip.id.* 1, 14, 54, 16.20, 0x0051823f).
+ */
+static const uint8_t gal_id_req[] = {
+	0x03, 0x02, 0x20, 0x01, 0x24, 0x01, 0x07, 0x00, 0x01, 0x00, 0x02,
+	0x00, 0x03, 0x00, 0x04, 0x00, 0x05, 0x00, 0x06, 0x00, 0x07, 0x00,
+};
+static const uint8_t gal_id_rsp[] = {
+	0x83, 0x00, 0x00, 0x00, 0x07, 0x00,
+	0x01, 0x00, 0x00, 0x00, 0x01, 0x00, /* 1 vendor 1 */
+	0x02, 0x00, 0x00, 0x00, 0x0e, 0x00, /* 2 device type 14 */
+	0x03, 0x00, 0x00, 0x00, 0x36, 0x00, /* 3 product code 54 */
+	0x04, 0x00, 0x00, 0x00, 0x10, 0x14, /* 4 revision 16.20 */
+	0x05, 0x00, 0x00, 0x00, 0x60, 0x30, /* 5 status */
+	0x06, 0x00, 0x00, 0x00, 0x3f, 0x82, 0x51, 0x00, /* 6 serial */
+	0x07, 0x00, 0x00, 0x00, 0x14, '1', '7', '5', '6', '-', 'L', '6',
+	'1', '/', 'B', ' ', 'L', 'O', 'G', 'I', 'X', '5', '5', '6', '1',
+};
+
+START_TEST(test_get_attribute_list_identity)
+{
+	uint8_t b[512];
+	size_t n;
+
+	n = rr(b, 0, 5, gal_id_req, sizeof(gal_id_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	check_op(0, OBS_P_CIP, OBS_C_READ, 0, OBS_SIDE_CLIENT, 0x03, 0,
+	    "Get Attribute List");
+	n = rr(b, 0, 5, gal_id_rsp, sizeof(gal_id_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_int_eq(R.ident[0].side, OBS_SIDE_SERVER);
+	ck_assert_uint_eq(R.ident[0].vendor_id, 1);
+	ck_assert_uint_eq(R.ident[0].device_type, 14);
+	ck_assert_uint_eq(R.ident[0].product_code, 54);
+	ck_assert_str_eq(R.ident[0].firmware, "16.20");
+	ck_assert_str_eq(R.ident[0].serial, "0x0051823f");
+	ck_assert_str_eq(R.ident[0].product, "1756-L61/B LOGIX5561");
+	ck_assert_uint_eq(R.n_anomaly, 0);
+}
+END_TEST
+
+/*
+ * A failed attribute carries no value; the walk stops at an attribute of
+ * unknown size (12, language list) and keeps what it had.  A list asking
+ * for no identity attribute (8, state) is no anomaly.
+ */
+START_TEST(test_get_attribute_list_identity_partial)
+{
+	static const uint8_t rsp[] = {
+		0x83, 0x00, 0x00, 0x00, 0x04, 0x00,
+		0x07, 0x00, 0x14, 0x00,		    /* 7: not supported */
+		0x08, 0x00, 0x00, 0x00, 0x03,	    /* 8 state */
+		0x06, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, /* 6 */
+		0x0c, 0x00, 0x00, 0x00, 0x02, 0x65, 0x6e, /* 12: stop */
+	};
+	static const uint8_t state_rsp[] = {
+		0x83, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x08, 0x00, 0x00, 0x00, 0x03,	    /* 8 state only */
+	};
+	uint8_t b[512];
+	size_t n;
+
+	n = rr(b, 0, 5, gal_id_req, sizeof(gal_id_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = rr(b, 0, 5, rsp, sizeof(rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_str_eq(R.ident[0].serial, "0x04030201");
+	ck_assert_str_eq(R.ident[0].product, "");
+	ck_assert_uint_eq(R.ident[0].vendor_id, 0);
+	n = rr(b, 0, 6, gal_id_req, sizeof(gal_id_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = rr(b, 0, 6, state_rsp, sizeof(state_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+}
+END_TEST
+
+/* fo_req with its connection path routed: backplane port 1, slot 0. */
+static size_t
+fo_routed(uint8_t *o)
+{
+	static const uint8_t path[] = {
+		0x03, 0x01, 0x00, 0x20, 0x02, 0x24, 0x01,
+	};
+
+	memcpy(o, fo_req, FO_TRANSPORT + 1);
+	memcpy(o + FO_TRANSPORT + 1, path, sizeof(path));
+	return FO_TRANSPORT + 1 + sizeof(path);
+}
+
+/*
+ * Bug: an Identity read sent over a class 3 connection whose Forward Open
+ * path leads through the backplane (port 1, slot 0) was reported as the
+ * identity of the IP, though it describes the module in that slot
+ * (enip-cl5000-software-upload-forwardopen.pcap: the 1756-ENBT at
+ * 192.168.10.120 answers with the 1756-L61 in slot 0, frames 263/264).
+ */
+START_TEST(test_identity_over_routed_connection_not_reported)
+{
+	uint8_t b[512], m[sizeof(fo_req) + 8];
+	size_t n;
+
+	n = rr(b, 0, 8, m, fo_routed(m));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = rr(b, 0, 8, fo_rsp, sizeof(fo_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	ck_assert_uint_eq(R.n_op, 2);
+	/* Get_Attributes_All and Get_Attribute_List over the connection */
+	n = unit(b, 0x00790d01, 1, gaa_id_req, sizeof(gaa_id_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = unit(b, 0x80fe0018, 1, gaa_id_rsp, sizeof(gaa_id_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	n = unit(b, 0x00790d01, 2, gal_id_req, sizeof(gal_id_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = unit(b, 0x80fe0018, 2, gal_id_rsp, sizeof(gal_id_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	/* the operations are still reported, paired */
+	ck_assert_uint_eq(R.n_op, 6);
+	check_op(3, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x01, 0, "Get Attributes All");
+	check_op(5, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x03, 0, "Get Attribute List");
+	ck_assert_uint_eq(R.n_ident, 0);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+}
+END_TEST
+
+/* The same reads over a connection to the target's own Message Router. */
+START_TEST(test_identity_over_direct_connection_reported)
+{
+	uint8_t b[512];
+	size_t n;
+
+	n = rr(b, 0, 8, fo_req, sizeof(fo_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = rr(b, 0, 8, fo_rsp, sizeof(fo_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	n = unit(b, 0x00790d01, 1, gaa_id_req, sizeof(gaa_id_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = unit(b, 0x80fe0018, 1, gaa_id_rsp, sizeof(gaa_id_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_str_eq(R.ident[0].product, "1756-L61/B LOGIX5561");
+	ck_assert_int_eq(R.ident[0].side, OBS_SIDE_SERVER);
+}
+END_TEST
+
+/* A Forward Open sent through an Unconnected Send is routed as a whole. */
+START_TEST(test_identity_over_connection_opened_by_ucs_not_reported)
+{
+	uint8_t b[512], m[128];
+	size_t n, k = 0;
+
+	static const uint8_t ucs_head[] = {
+		0x52, 0x02, 0x20, 0x06, 0x24, 0x01, 0x0a, 0xf0,
+	};
+	memcpy(m, ucs_head, sizeof(ucs_head));
+	k = sizeof(ucs_head);
+	m[k++] = (uint8_t)sizeof(fo_req);
+	m[k++] = 0;
+	memcpy(m + k, fo_req, sizeof(fo_req));
+	k += sizeof(fo_req);
+	if (sizeof(fo_req) % 2)
+		m[k++] = 0; /* pad */
+	m[k++] = 0x01; /* route path: 1 word, reserved */
+	m[k++] = 0x00;
+	m[k++] = 0x01; /* port 1, slot 2 */
+	m[k++] = 0x02;
+	n = rr(b, 0, 8, m, k);
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	check_op(0, OBS_P_CIP, OBS_C_SESSION, 0, OBS_SIDE_CLIENT, 0x54, 0,
+	    "Forward Open");
+	n = rr(b, 0, 8, fo_rsp, sizeof(fo_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	n = unit(b, 0x00790d01, 1, gaa_id_req, sizeof(gaa_id_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = unit(b, 0x80fe0018, 1, gaa_id_rsp, sizeof(gaa_id_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	ck_assert_uint_eq(R.n_op, 4);
+	ck_assert_uint_eq(R.n_ident, 0);
+}
+END_TEST
+
 /* --- connected messaging, tags --------------------------------------- */
 
 START_TEST(test_connected_read_tag_by_sequence)
@@ -1425,6 +1615,12 @@ enip_suite(void)
 	tcase_add_test(tc, test_forward_open_class3);
 	tcase_add_test(tc, test_forward_open_io_roles);
 	tcase_add_test(tc, test_large_forward_open_and_failure);
+	tcase_add_test(tc, test_get_attribute_list_identity);
+	tcase_add_test(tc, test_get_attribute_list_identity_partial);
+	tcase_add_test(tc, test_identity_over_routed_connection_not_reported);
+	tcase_add_test(tc, test_identity_over_direct_connection_reported);
+	tcase_add_test(tc,
+	    test_identity_over_connection_opened_by_ucs_not_reported);
 	tcase_add_test(tc, test_connected_read_tag_by_sequence);
 	tcase_add_test(tc, test_tag_services);
 	tcase_add_test(tc, test_service_families);
