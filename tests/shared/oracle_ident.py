@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""oracle_ident.py OTZONE [--pcaps DIR] [--generated DIR] [--enforce FILE] [-v]
+"""oracle_ident.py OTZONE [--pcaps DIR] [--generated DIR] [--enforce FILE]
+                [--selftest]
 
 tshark as an independent oracle for the device identities otzone reads
 from the protocols (`assets --format json`, field `identity`, plus the
@@ -696,12 +697,24 @@ def compare_capture(otzone, pcap, extra, vendors):
     oz, onotes = otzone_identities(otzone, pcap)
     ts, tnotes = tshark_identities(pcap, extra, vendors)
     lines = ["  note: " + n for n in onotes + tnotes]
+    body, per = compare(ts, oz)
+    if body or lines:
+        return ([name + ("  (tshark %s)" % " ".join(extra) if extra else "")]
+                + lines + body, per)
+    return [], per
+
+
+def compare(ts, oz):
+    """ts {(proto, ip): (fields, frames)}, oz {ip: identity} or None ->
+    (lines, {proto: Counter(equal, different, missing, extra)})."""
     per = {p: collections.Counter() for p in PROTOS}
     body = []
     if oz is None:
         for (proto, ip), _ in sorted(ts.items()):
             per[proto]["missing"] += 1
-        return ([name] + lines, per)
+            body.append("  %-7s %-16s missing in otzone (no output)"
+                        % (proto, ip))
+        return body, per
     for (proto, ip) in sorted(ts, key=lambda k: (PROTOS.index(k[0]),
                                                 k[1])):
         t, frames = ts[(proto, ip)]
@@ -762,10 +775,57 @@ def compare_capture(otzone, pcap, extra, vendors):
         body.append("  %-7s %-16s extra in otzone: %s" % (
             SOURCE[src][0], ip, ", ".join(
                 "%s=%s" % (k, show(o[k])) for k in STR_FIELDS if o.get(k))))
-    if body or lines:
-        return ([name + ("  (tshark %s)" % " ".join(extra) if extra else "")]
-                + lines + body, per)
-    return [], per
+    return body, per
+
+
+def selftest():
+    """The comparison on made-up identities: each outcome once."""
+    ts = {
+        ("cip", "10.0.0.1"): ({"vendor": "Rockwell Automation/Allen-Bradley",
+                               "vendor_id": 1, "firmware": (4, 7),
+                               "serial": 0x51aec3, "product": "1756-ENBT/A"},
+                              [1]),
+        ("modbus", "10.0.0.2"): ({"product": "BMX P34 2020"}, [2]),
+        ("dnp3", "10.0.0.3"): ({"vendor": "SEL"}, [3]),
+        ("opcua", "10.0.0.5"): ({"product": "urn:p", "name": "n"}, [5]),
+        ("s7comm", "10.0.0.6"): ({"product": "6ES7 511-1AK00-0AB0 ",
+                                  "firmware": "V2.8"}, [6]),
+    }
+    oz = {
+        "10.0.0.1": {"vendor": "Rockwell Automation/Allen-Bradley",
+                     "vendor_id": 1, "firmware": "4.07",
+                     "serial": "0x0051aec3", "product": "1756-ENBT/A",
+                     "source": "enip"},
+        "10.0.0.2": {"product": "BMX P34 2020 V3.10", "source": "modbus"},
+        "10.0.0.3": {"source": None},
+        "10.0.0.4": {"vendor": "Siemens", "source": "s7comm"},
+        "10.0.0.5": {"product": "urn:p", "name": "n", "source": "opcua"},
+        "10.0.0.6": {"product": "6ES7 511-1AK00-0AB0", "firmware": "V2.9",
+                     "source": "s7comm-plus"},
+    }
+    want = {"cip": (1, 0, 0, 0), "modbus": (0, 1, 0, 0),
+            "dnp3": (0, 0, 1, 0), "s7comm": (1, 0, 0, 1),
+            "opcua": (1, 0, 0, 0), "enip": (0, 0, 0, 0)}
+    _, per = compare(ts, oz)
+    bad = 0
+    for p, w in want.items():
+        got = tuple(per[p][k] for k in ("equal", "different", "missing",
+                                        "extra"))
+        if got != w:
+            print("oracle_ident: selftest %s: got %s, want %s"
+                  % (p, got, w))
+            bad += 1
+    ok = (same_vendor("Honeywell", "Honeywell Inc.") and
+          not same_vendor("Honeywell", "Hon Hai Precision") and
+          revision("4.07") == (4, 7) and revision("4.7") == (4, 7) and
+          s7_version(22019, 518) == "V3.2.6" and s7_version(4, 1) == "4" and
+          modbus_server_id_text("1200ff57696e6770617468204c696d69746564")
+          == "Wingpath Limited")
+    if not ok:
+        print("oracle_ident: selftest: a normalisation is wrong")
+        bad += 1
+    print("oracle_ident: selftest %s" % ("ok" if not bad else "FAIL"))
+    return bad == 0
 
 
 def pct(c):
@@ -835,7 +895,12 @@ def main(argv):
                     "the repository; 'none' to leave them out)")
     ap.add_argument("--enforce", default=None,
                     help="file of 'PROTO PCT' minimums (default: report)")
+    ap.add_argument("--selftest", action="store_true",
+                    help="check the comparison on made-up identities, "
+                    "then run")
     args = ap.parse_args(argv[1:])
+    if args.selftest and not selftest():
+        return 1
     otzone = os.path.abspath(args.otzone)
     enforce = read_enforce(args.enforce) if args.enforce else {}
 

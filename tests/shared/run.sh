@@ -61,7 +61,7 @@ trap 'rm -rf "$tmp"' EXIT
 # outputs are shown one after the other.
 python3 "$here/unicast_ips.py" "$otz" "$pcaps" >"$tmp/ips" 2>&1 &
 ips_pid=$!
-python3 "$here/oracle_ident.py" "$otz" --pcaps "$pcaps" \
+python3 "$here/oracle_ident.py" "$otz" --selftest --pcaps "$pcaps" \
 	--enforce "$here/ENFORCED_IDENT" >"$tmp/ident" 2>&1 &
 ident_pid=$!
 python3 "$here/oracle_ops.py" "$otz" --pcaps "$pcaps" "$@" >"$tmp/ops" 2>&1
