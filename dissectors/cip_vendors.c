@@ -52,7 +52,7 @@ static const struct cip_vendor cip_vendors[] = {
 	{82, "Mitsubishi Electric Automation"},
 	{83, "Opto 22"},
 	{87, "Burkert"},
-	{90, "HMS Industrial Networks (Anybus)"},
+	{90, "HMS Industrial Networks"},
 	{94, "Advantech"},
 	{95, "Square D"},
 	{97, "Danfoss"},

@@ -219,25 +219,43 @@ def cip_vendor_names():
 
 
 SUFFIXES = {"inc", "corp", "corporation", "co", "ltd", "limited", "gmbh",
-            "ag", "llc", "sa", "spa", "bv", "kg", "plc", "company"}
+            "ag", "ab", "llc", "sa", "spa", "bv", "kg", "plc", "company"}
 
 
-def vendor_words(name):
-    words = re.findall(r"[a-z0-9]+", name.lower())
-    while words and words[-1] in SUFFIXES:
-        words.pop()
-    return words
+def vendor_words(name, drop_parens=False):
+    """[(word, abbreviated)]: lower case, "ue" as "u", no corporate
+    suffixes; abbreviated when a "." follows the word."""
+    if drop_parens:
+        name = re.sub(r"\([^)]*\)", " ", name)
+    out = []
+    for m in re.finditer(r"([A-Za-z0-9]+)(\.?)", name):
+        w = m.group(1).lower().replace("ue", "u")
+        if w not in SUFFIXES:
+            out.append((w, m.group(2) == "."))
+    return out
+
+
+def same_word(a, b, b_abbrev):
+    """Equal, a plural of the other, or b an abbreviation ("Elec.")."""
+    if a == b:
+        return True
+    if a + "s" == b or b + "s" == a:
+        return True
+    return b_abbrev and len(b) >= 3 and a.startswith(b)
 
 
 def same_vendor(a, b):
-    """otzone's short vendor name against Wireshark's registry name."""
+    """otzone's short vendor name (a) against Wireshark's registry name
+    (b): every word of a, outside parentheses (a brand or parent company
+    otzone adds), is a word of b, ignoring case, punctuation and
+    corporate suffixes; b may abbreviate ("Reliance Elec.")."""
     if a is None or b is None:
         return a == b
-    wa, wb = vendor_words(a), vendor_words(b)
+    wa = [w for w, _ in vendor_words(a, drop_parens=True)]
+    wb = vendor_words(b)
     if not wa or not wb:
-        return wa == wb
-    n = min(len(wa), len(wb))
-    return wa[:n] == wb[:n]
+        return not wa and not wb
+    return all(any(same_word(x, y, ab) for y, ab in wb) for x in wa)
 
 
 def revision(v):
@@ -816,7 +834,9 @@ def selftest():
                   % (p, got, w))
             bad += 1
     ok = (same_vendor("Honeywell", "Honeywell Inc.") and
-          not same_vendor("Honeywell", "Hon Hai Precision") and
+          same_vendor("Weidmuller", "Weidmueller Interface GmbH & Co. KG")
+          and not same_vendor("Honeywell", "Hon Hai Precision") and
+          not same_vendor("vendor 1234", "Rockwell Automation") and
           revision("4.07") == (4, 7) and revision("4.7") == (4, 7) and
           s7_version(22019, 518) == "V3.2.6" and s7_version(4, 1) == "4" and
           modbus_server_id_text("1200ff57696e6770617468204c696d69746564")
@@ -826,6 +846,29 @@ def selftest():
         bad += 1
     print("oracle_ident: selftest %s" % ("ok" if not bad else "FAIL"))
     return bad == 0
+
+
+def vendor_table_check(vendors):
+    """Every entry of otzone's CIP vendor table (dissectors/cip_vendors.c)
+    against Wireshark's name for the same id.  True when all agree."""
+    path = os.path.join(TOP, "dissectors", "cip_vendors.c")
+    try:
+        with open(path, encoding="utf-8") as f:
+            src = f.read()
+    except OSError:
+        print("oracle_ident: %s not readable, vendor table not checked"
+              % path)
+        return True
+    entries = re.findall(r'\{(\d+), "([^"]+)"\}', src)
+    bad = [(int(i), n) for i, n in entries
+           if not same_vendor(n, vendors.get(int(i)))]
+    for i, n in bad:
+        print("oracle_ident: vendor %d: otzone %s, Wireshark %s"
+              % (i, json.dumps(n), json.dumps(vendors.get(i))))
+    print("oracle_ident: CIP vendor table: %d ids, %d agree with "
+          "Wireshark's names%s" % (len(entries), len(entries) - len(bad),
+                                   "" if not bad else " FAIL"))
+    return not bad
 
 
 def pct(c):
@@ -911,6 +954,8 @@ def main(argv):
         return 0
     vendors = cip_vendor_names()
     failed = 0
+    if vendors and not vendor_table_check(vendors):
+        failed += 1
     if why:
         print(why)
     else:
