@@ -20,6 +20,8 @@
 #   - the sensor stopped (SIGTERM) while the server is down, the server
 #     started, the sensor started again with no traffic: it catches up
 #     from the marks on disk
+#   - the marks stay bounded (at most one per row); with central off the
+#     daemon removes them and their triggers
 #   - the server loses the sensor's rows (as a restore from an older
 #     backup would): the sensor notices at its next connection that the
 #     server has fewer of its pushes and sends everything again
@@ -258,6 +260,9 @@ if start live; then
 	[ $src -eq 0 ] && ok || bad "SIGTERM with the server down: exit $src"
 	p=$(sqlite3 "$tmp/s/otzone.db" "SELECT count(*) FROM central_dirty")
 	[ "$p" -gt 0 ] && ok || bad "no marks kept on disk after a stop with the server down"
+	# bounded: at most one mark per row (operations by flow)
+	rows=$(sqlite3 "$tmp/s/otzone.db" "SELECT (SELECT count(*) FROM sources) + (SELECT count(*) FROM assets) + 2 * (SELECT count(*) FROM flows)")
+	[ "$p" -le "$rows" ] && ok || bad "marks $p > rows $rows"
 	pg_up
 	if start live; then
 		health 'j["central"]["up"] and j["central"]["pending"] == 0' 10 \
@@ -291,6 +296,14 @@ if start live; then
 	[ $rc -eq 2 ] && grep -qx "otzone: postgresql://otzone@127.0.0.1:$pgport/postgres: otzone schema version 99 is newer than this otzone (1)" "$tmp/err" && ok ||
 		bad "newer schema: CLI exit $rc: $(cat "$tmp/err")"
 	pg_sql "UPDATE otzone_meta SET value = '1' WHERE key = 'schema_version'"
+
+	# ---- central off: the marks and triggers are removed ----------------
+	conf plain
+	if start plain; then
+		stop
+		n=$(sqlite3 "$tmp/s/otzone.db" "SELECT count(*) FROM sqlite_master WHERE name = 'central_dirty' OR name LIKE 'central_mark_%'")
+		[ "$n" = 0 ] && ok || bad "central off: $n marks tables and triggers left"
+	fi
 
 	# ---- the read side --------------------------------------------------
 	for what in assets flows; do
