@@ -1488,6 +1488,7 @@ drop_privileges(const struct sensor_config *cfg, char *errbuf,
     size_t errlen)
 {
 	struct passwd *pw;
+	char home[1024];
 	uid_t uid;
 	gid_t gid;
 
@@ -1511,6 +1512,7 @@ drop_privileges(const struct sensor_config *cfg, char *errbuf,
 	}
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
+	snprintf(home, sizeof(home), "%s", pw->pw_dir ? pw->pw_dir : "/");
 	if (uid == 0) {
 		snprintf(errbuf, errlen, "user '%s' has uid 0: name it 'root' "
 					 "to keep root explicitly", cfg->user);
@@ -1539,6 +1541,15 @@ drop_privileges(const struct sensor_config *cfg, char *errbuf,
 		snprintf(errbuf, errlen, "privilege drop to '%s' did not "
 					 "hold: root could be regained",
 		    cfg->user);
+		return -1;
+	}
+	/* libraries that look in the user's home (libpq: ~/.pgpass,
+	 * ~/.postgresql/) must look in the new user's, not root's, which
+	 * it may not even read */
+	if (setenv("HOME", home, 1) != 0 ||
+	    setenv("USER", cfg->user, 1) != 0 ||
+	    setenv("LOGNAME", cfg->user, 1) != 0) {
+		snprintf(errbuf, errlen, "setenv: %s", strerror(errno));
 		return -1;
 	}
 	LOG_I("dropped privileges to %s (uid %ld, gid %ld)", cfg->user,
