@@ -51,7 +51,7 @@ DEB_BUILD = build-essential pkg-config libpcap-dev libndpi-dev libevent-dev \
 	libsqlite3-dev check libyaml-dev ieee-data libpq-dev libgcrypt20-dev
 DEB_TEST = tshark tcpreplay graphviz clang libclang-rt-14-dev python3 \
 	iproute2 valgrind libndpi-bin sqlite3 chromium time util-linux \
-	e2fsprogs postgresql groff-base rsyslog python3-jsonschema
+	e2fsprogs postgresql groff-base rsyslog python3-jsonschema openssl
 
 DIS_SRC := $(wildcard dissectors/*.c)
 STORE_SRC := $(wildcard store/*.c)

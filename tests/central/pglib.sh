@@ -9,6 +9,7 @@
 #                                trust on the unix socket in DIR/sock;
 #                                picks a free loopback port: pgport
 #   pg_up / pg_down              start / stop (fast) the server, waiting
+#                                ($pgopts: more server options, -c k=v)
 #   pg_sql SQL                   run SQL as 'otzone' over the unix socket,
 #                                unaligned, no headers, '|' separated
 # The server listens on 127.0.0.1 only: the loopback of the network
@@ -50,7 +51,7 @@ pg_init() {
 
 pg_up() {
 	pg_as "$pgbin/pg_ctl" -D "$pgdir/data" -w -t 30 -l "$pgdir/server.log" \
-		-o "-h 127.0.0.1 -p $pgport -k $pgdir/sock -c fsync=off" \
+		-o "-h 127.0.0.1 -p $pgport -k $pgdir/sock -c fsync=off ${pgopts:-}" \
 		start >/dev/null 2>&1 || { tail -5 "$pgdir/server.log"; return 1; }
 }
 
