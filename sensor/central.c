@@ -973,9 +973,9 @@ push_batch(struct central *c, int *local)
 		int rc;
 
 		first = c->n_marks;
-		if (sqlite3_prepare_v2(c->db, "SELECT id, seq FROM central_dirty"
-					      " WHERE tbl = ? ORDER BY id LIMIT ?",
-			-1, &q, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(c->db,
+			"SELECT id, seq FROM central_dirty WHERE tbl = ?"
+			" ORDER BY id LIMIT ?", -1, &q, NULL) != SQLITE_OK)
 			goto lfail;
 		sqlite3_bind_int(q, 1, td->mark);
 		sqlite3_bind_int64(q, 2, (sqlite3_int64)left);
@@ -993,8 +993,8 @@ push_batch(struct central *c, int *local)
 		maxid = c->marks[c->n_marks - 1].id;
 		/* the rows of these marks, into t_<table> */
 		col_decl(cols, sizeof(cols), td, 0);
-		snprintf(sql, sizeof(sql), "COPY t_%s (sensor_id, %s) FROM STDIN",
-		    td->local, cols);
+		snprintf(sql, sizeof(sql),
+		    "COPY t_%s (sensor_id, %s) FROM STDIN", td->local, cols);
 		if (!PQsendQuery(c->conn, sql) || pg_flush(c) != 0 ||
 		    pg_next(c, &r) != 0)
 			goto fail;
@@ -1007,8 +1007,9 @@ push_batch(struct central *c, int *local)
 		PQclear(r);
 		cols[0] = '\0';
 		for (i = 0; i < td->ncols; i++)
-			snprintf(cols + strlen(cols), sizeof(cols) - strlen(cols),
-			    "%sx.%s", i ? ", " : "", td->cols[i].name);
+			snprintf(cols + strlen(cols),
+			    sizeof(cols) - strlen(cols), "%sx.%s",
+			    i ? ", " : "", td->cols[i].name);
 		snprintf(sql, sizeof(sql),
 		    "SELECT %s FROM central_dirty d JOIN %s x ON x.%s = d.id"
 		    " WHERE d.tbl = %d AND d.id <= ? ORDER BY d.id", cols,
@@ -1608,8 +1609,9 @@ pull_sensor(PGconn *conn, const char *sid, const char *sname,
 			goto out;
 	/* the sensor's identity, as its own database has it */
 	if (sqlite3_prepare_v2(store_db(one),
-		"INSERT OR REPLACE INTO meta(key, value) VALUES('sensor_id', ?1),"
-		" ('sensor_name', ?2)", -1, &q, NULL) != SQLITE_OK)
+		"INSERT OR REPLACE INTO meta(key, value)"
+		" VALUES('sensor_id', ?1), ('sensor_name', ?2)", -1, &q,
+		NULL) != SQLITE_OK)
 		goto lerr2;
 	sqlite3_bind_text(q, 1, sid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, sname, -1, SQLITE_STATIC);
