@@ -89,6 +89,8 @@
 #define S7_MAX_PENDING 32
 /* SZL records decoded per response. */
 #define S7_SZL_MAX_RECORDS 64
+/* Bytes of one multi-part SZL answer collected (0x001C: 8 + 10 * 34). */
+#define S7_SZL_PARTS_MAX 512
 
 #define S7_PROTO_ID 0x32
 #define S7P_PROTO_ID 0x72
@@ -197,8 +199,23 @@ struct s7_pending {
 	uint8_t szl;		/* first part of an SZL read: decode reply */
 };
 
+/*
+ * A Read SZL answer in several userdata PDUs: the first part carries the
+ * SZL header, "last data unit" 0x01 says more follow, and the follow-ups
+ * (answers to 8-byte-parameter requests) continue the byte stream under
+ * the same data unit reference number.
+ */
+struct s7_szl_parts {
+	uint8_t on;
+	uint8_t side;	/* the answering side */
+	uint8_t dur;	/* data unit reference number */
+	uint16_t len;
+	uint8_t buf[S7_SZL_PARTS_MAX];
+};
+
 struct s7_state {
 	struct s7_dir d[2];
+	struct s7_szl_parts szl;
 	struct s7_pending pend[S7_MAX_PENDING];
 	uint32_t age;
 	uint8_t kind;		/* first protocol confirmed, 0 none yet */
@@ -899,7 +916,7 @@ s7_szl_001c(struct cur *r, struct obs_ident *id, int *model_is_type)
 /*
  * An SZL read response body: SZL id, index, record length, record count,
  * records.  Only the first part of a multi-part answer has this header;
- * the callers only pass first parts.
+ * s7_szl_part passes a first part, or all parts joined.
  */
 static void
 s7_szl(uint8_t side, struct cur *body, const struct obs_sink *sink)
@@ -935,6 +952,47 @@ s7_szl(uint8_t side, struct cur *body, const struct obs_sink *sink)
 	sink->ident(sink->arg, &id);
 }
 
+/*
+ * One part of a Read SZL answer.  A first part is decoded at once (as
+ * much as it holds); when more parts follow, its bytes and theirs are
+ * collected and the whole list decoded again after the last one.  A
+ * follow-up without a first part seen, from the other side or with
+ * another data unit reference is ignored; bytes beyond S7_SZL_PARTS_MAX
+ * are dropped (the records they hold are lost).
+ */
+static void
+s7_szl_part(struct s7_state *st, uint8_t side, int first, uint8_t dur,
+    int more, const struct cur *body, const struct obs_sink *sink)
+{
+	struct s7_szl_parts *z = &st->szl;
+	struct cur all;
+	size_t n;
+
+	if (first) {
+		all = *body;
+		s7_szl(side, &all, sink);
+		z->on = (uint8_t)(more != 0);
+		z->side = side;
+		z->dur = dur;
+		z->len = 0;
+		if (!more)
+			return;
+	} else if (!z->on || z->side != side || z->dur != dur) {
+		return;
+	}
+	n = body->left;
+	if (n > S7_SZL_PARTS_MAX - (size_t)z->len)
+		n = S7_SZL_PARTS_MAX - (size_t)z->len;
+	if (n > 0)
+		memcpy(z->buf + z->len, body->p, n);
+	z->len = (uint16_t)(z->len + n);
+	if (more)
+		return;
+	z->on = 0;
+	all = cur_make(z->buf, z->len);
+	s7_szl(side, &all, sink);
+}
+
 /* --- S7comm userdata ------------------------------------------------- */
 
 static void
@@ -945,7 +1003,7 @@ s7_userdata(struct s7_state *st, uint8_t side, uint16_t ref,
 	struct s7_pending p, *np;
 	struct obs_op op;
 	struct cur body;
-	uint8_t plen, type, group, sub, rc;
+	uint8_t plen, type, group, sub, rc, dur = 0, last = 0;
 	uint16_t err = 0, dlen;
 	uint32_t code;
 	int paired;
@@ -957,7 +1015,8 @@ s7_userdata(struct s7_state *st, uint8_t side, uint16_t ref,
 	sub = cur_u8(par);
 	cur_skip(par, 1); /* sequence number */
 	if (plen >= 8) {
-		cur_skip(par, 2); /* data unit reference, last data unit */
+		dur = cur_u8(par);  /* data unit reference number */
+		last = cur_u8(par); /* last data unit: 0x00 yes, else more */
 		err = cur_be16(par);
 	}
 	if (!cur_ok(par) || plen < 4) {
@@ -1008,9 +1067,10 @@ s7_userdata(struct s7_state *st, uint8_t side, uint16_t ref,
 			op.status = err;
 		}
 		s7_emit_op(sink, &op);
-		if (paired && p.szl && err == 0 && rc == S7_DATA_RC_OK &&
-		    cur_ok(&body))
-			s7_szl(side, &body, sink);
+		if (group == S7_UD_GROUP_CPU && sub == S7_UD_SUB_READ_SZL &&
+		    err == 0 && rc == S7_DATA_RC_OK && cur_ok(&body))
+			s7_szl_part(st, side, paired && p.szl, dur, last != 0,
+			    &body, sink);
 		break;
 	case S7_UD_TYPE_PUSH:
 		/*

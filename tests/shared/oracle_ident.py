@@ -65,7 +65,10 @@ PCT = equal / devices (n/a when there are none).  STATUS is `ok` / `FAIL`
 for protocols given a minimum in the enforce file (lines "PROTO PCT"),
 else `report`.  --generated DIR adds the project's own captures (pcaps/
 of the repository by default) as a second set: the shared folder has no
-Modbus 43/14 or DNP3 group 0 reply.  Exits 1 when an enforced protocol is
+Modbus 43/14 or DNP3 group 0 reply; a third set, "crafted", is
+tests/shared/ident-pcaps/ (mk_ident_pcaps.py: encodings no other capture
+has, such as an SZL answer in two parts).  --generated none leaves both
+out.  Exits 1 when an enforced protocol is
 below its minimum, 0 otherwise (also when tshark or the folders are
 missing: one skip line each).
 """
@@ -86,6 +89,7 @@ from unicast_ips import (TOP, canon, find_pcaps_dir,  # noqa: E402
                          list_captures, skip_reason)
 from oracle_ops import manifest_options  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 PROTOS = ("enip", "cip", "s7comm", "modbus", "dnp3", "opcua")
 OTZONE_TIMEOUT = 120
 TSHARK_TIMEOUT = 180
@@ -964,11 +968,13 @@ def main(argv):
     if gen is None:
         gen = os.path.join(TOP, "pcaps")
     if gen != "none":
-        if os.path.isdir(gen):
-            failed += run_set("generated", otzone, gen, vendors, enforce)
-        else:
-            print("oracle_ident: %s not found, skipping the generated "
-                  "captures" % gen)
+        for label, d in (("generated", gen),
+                         ("crafted", os.path.join(HERE, "ident-pcaps"))):
+            if os.path.isdir(d):
+                failed += run_set(label, otzone, d, vendors, enforce)
+            else:
+                print("oracle_ident: %s not found, skipping the %s "
+                      "captures" % (d, label))
     return 1 if failed else 0
 
 

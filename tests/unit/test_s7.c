@@ -855,6 +855,143 @@ START_TEST(userdata_szl_followup_not_decoded)
 }
 END_TEST
 
+/*
+ * Bug: a Read SZL answer in several userdata PDUs (a 240-byte PDU size:
+ * the 0x001C list of 10 records is 348 bytes) lost every record after the
+ * first part, here the module type name split across the two parts.
+ * Wireshark joins the parts by data unit reference (tshark 4.0 on the
+ * same bytes, tests/shared/ident-pcaps/s7-szl-001c-two-parts.pcap: all
+ * ten records in the last frame).
+ */
+START_TEST(userdata_szl_001c_two_parts)
+{
+	static const uint8_t rpar[] = {UD_REQ(4, 1)};
+	static const uint8_t rdat[] = {
+		0xFF, 0x09, 0x00, 0x04, 0x00, 0x1C, 0x00, 0x00,
+	};
+	/* first answer: data unit reference 5, last data unit 0x01 (no) */
+	static const uint8_t spar1[] = {
+		0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x01,
+		0x05, 0x01, 0x00, 0x00,
+	};
+	/* follow-up request and its answer, the last data unit */
+	static const uint8_t fpar[] = {
+		0x00, 0x01, 0x12, 0x08, 0x12, 0x44, 0x01, 0x02,
+		0x05, 0x00, 0x00, 0x00,
+	};
+	static const uint8_t fdat[] = {0x0A, 0x00, 0x00, 0x00};
+	static const uint8_t spar2[] = {
+		0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x02,
+		0x05, 0x00, 0x00, 0x00,
+	};
+	static const char *txt[] = {
+		"PLANT-AS", "Station 1 CPU", "Line 3",
+		"Original Siemens Equipment", "S C-C2UR28922012",
+		"CPU 315-2 PN/DP", "MMC 267FF11F", "", "", "",
+	};
+	static const uint16_t idx[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 11};
+	uint8_t list[8 + 10 * 34], d1[4 + 200], d2[4 + 148], f[512];
+	size_t n, i, k = 0;
+
+	list[k++] = 0x00; /* SZL 0x001C, index 0, 34-byte records, 10 */
+	list[k++] = 0x1C;
+	list[k++] = 0x00;
+	list[k++] = 0x00;
+	list[k++] = 0x00;
+	list[k++] = 0x22;
+	list[k++] = 0x00;
+	list[k++] = 0x0A;
+	for (i = 0; i < 10; i++) {
+		list[k++] = 0;
+		list[k++] = (uint8_t)idx[i];
+		memset(list + k, 0, 32);
+		memcpy(list + k, txt[i], strlen(txt[i]));
+		k += 32;
+	}
+	ck_assert_uint_eq(k, sizeof(list));
+	/* part 1: header and 192 bytes (the 6th record cut after 22) */
+	d1[0] = 0xFF;
+	d1[1] = 0x09;
+	d1[2] = 0;
+	d1[3] = 200;
+	memcpy(d1 + 4, list, 200);
+	d2[0] = 0xFF;
+	d2[1] = 0x09;
+	d2[2] = 0;
+	d2[3] = 148;
+	memcpy(d2 + 4, list + 200, 148);
+
+	n = s7(f, 7, 0x0300, 0, 0, rpar, sizeof(rpar), rdat, sizeof(rdat));
+	feed(DIS_C2S, f, n);
+	n = s7(f, 7, 0x0300, 0, 0, spar1, sizeof(spar1), d1, sizeof(d1));
+	feed(DIS_S2C, f, n);
+	/* what the first part holds, at once: no type name yet */
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_str_eq(R.ident[0].name, "PLANT-AS");
+	ck_assert_str_eq(R.ident[0].model, "Station 1 CPU");
+	ck_assert_str_eq(R.ident[0].serial, "S C-C2UR28922012");
+	n = s7(f, 7, 0x0400, 0, 0, fpar, sizeof(fpar), fdat, sizeof(fdat));
+	feed(DIS_C2S, f, n);
+	n = s7(f, 7, 0x0400, 0, 0, spar2, sizeof(spar2), d2, sizeof(d2));
+	feed(DIS_S2C, f, n);
+	ck_assert_uint_eq(R.n_op, 4);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	/* the whole list: the type name wins for the model */
+	ck_assert_uint_eq(R.n_ident, 2);
+	ck_assert_uint_eq(R.ident[1].side, SV);
+	ck_assert_str_eq(R.ident[1].vendor, "Siemens");
+	ck_assert_str_eq(R.ident[1].name, "PLANT-AS");
+	ck_assert_str_eq(R.ident[1].url, "Line 3");
+	ck_assert_str_eq(R.ident[1].serial, "S C-C2UR28922012");
+	ck_assert_str_eq(R.ident[1].model, "CPU 315-2 PN/DP");
+}
+END_TEST
+
+/* A follow-up under another data unit reference is not joined. */
+START_TEST(userdata_szl_parts_other_dur_ignored)
+{
+	static const uint8_t rpar[] = {UD_REQ(4, 1)};
+	static const uint8_t rdat[] = {
+		0xFF, 0x09, 0x00, 0x04, 0x00, 0x1C, 0x00, 0x00,
+	};
+	static const uint8_t spar1[] = {
+		0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x01,
+		0x05, 0x01, 0x00, 0x00,
+	};
+	static const uint8_t spar2[] = {
+		0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x02,
+		0x06, 0x00, 0x00, 0x00,
+	};
+	uint8_t d1[4 + 8 + 34], d2[4 + 34], f[256];
+	size_t n;
+
+	memset(d1, 0, sizeof(d1));
+	d1[0] = 0xFF;
+	d1[1] = 0x09;
+	d1[3] = 8 + 34;
+	d1[5] = 0x1C;
+	d1[9] = 0x22;
+	d1[11] = 0x02; /* 2 records announced, 1 in this part */
+	d1[13] = 0x01;
+	memcpy(d1 + 14, "PLANT-AS", 8);
+	memset(d2, 0, sizeof(d2));
+	d2[0] = 0xFF;
+	d2[1] = 0x09;
+	d2[3] = 34;
+	d2[5] = 0x05;
+	memcpy(d2 + 6, "S C-1", 5);
+	n = s7(f, 7, 0x0300, 0, 0, rpar, sizeof(rpar), rdat, sizeof(rdat));
+	feed(DIS_C2S, f, n);
+	n = s7(f, 7, 0x0300, 0, 0, spar1, sizeof(spar1), d1, sizeof(d1));
+	feed(DIS_S2C, f, n);
+	ck_assert_uint_eq(R.n_ident, 1);
+	n = s7(f, 7, 0x0400, 0, 0, spar2, sizeof(spar2), d2, sizeof(d2));
+	feed(DIS_S2C, f, n);
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_str_eq(R.ident[0].serial, "");
+}
+END_TEST
+
 START_TEST(userdata_families)
 {
 	static const uint8_t p_blk[] = {UD_REQ(3, 3)};
@@ -1669,6 +1806,8 @@ s7_suite(void)
 	tcase_add_test(tc, userdata_szl_0011_identity);
 	tcase_add_test(tc, userdata_szl_001c_identity);
 	tcase_add_test(tc, userdata_szl_followup_not_decoded);
+	tcase_add_test(tc, userdata_szl_001c_two_parts);
+	tcase_add_test(tc, userdata_szl_parts_other_dur_ignored);
 	tcase_add_test(tc, userdata_families);
 	tcase_add_test(tc, userdata_error_and_push);
 	suite_add_tcase(s, tc);
