@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1568,6 +1569,10 @@ out:
 	return rc;
 }
 
+/* sensor-N.db files that may exist in the command line's temporary
+ * directory (for its signal handler, below) */
+static volatile sig_atomic_t cli_nsensors;
+
 static void
 unlink_db(const char *path)
 {
@@ -1715,6 +1720,7 @@ central_pull(const char *url, const char *site_path, const char *tmpdir,
 			goto out;
 		}
 		npaths = i + 1;
+		cli_nsensors = npaths; /* for a signal: may exist now */
 		if (pull_sensor(conn, PQgetvalue(sensors, i, 0),
 			PQgetvalue(sensors, i, 1), path, errbuf, errlen) != 0)
 			goto out;
@@ -1748,6 +1754,66 @@ out:
 
 static char cli_dir[4096], cli_site[4200], cli_label[256];
 
+/* Append s to buf[*o..len) for the signal handler (no snprintf there). */
+static void
+sig_cat(char *buf, size_t len, size_t *o, const char *s)
+{
+	while (*s != '\0' && *o + 1 < len)
+		buf[(*o)++] = *s++;
+	buf[*o] = '\0';
+}
+
+static void
+sig_unlink_db(char *buf, size_t len, size_t base)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+	size_t i, o;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		o = base;
+		sig_cat(buf, len, &o, sfx[i]);
+		unlink(buf);
+	}
+}
+
+/* Killed while a temporary copy exists (Ctrl-C, the reader of a pipe
+ * gone): remove it, then die of the same signal. */
+static void
+cli_on_signal(int sig)
+{
+	static char p[4400];
+	size_t o, base;
+	int i;
+
+	if (cli_dir[0] != '\0') {
+		for (i = 0; i < cli_nsensors; i++) {
+			char num[16];
+			int v = i, k = 0, j;
+
+			do {
+				num[k++] = (char)('0' + v % 10);
+				v /= 10;
+			} while (v > 0 && k < 15);
+			o = 0;
+			sig_cat(p, sizeof(p), &o, cli_dir);
+			sig_cat(p, sizeof(p), &o, "/sensor-");
+			for (j = k - 1; j >= 0; j--) {
+				char d[2] = {num[j], '\0'};
+
+				sig_cat(p, sizeof(p), &o, d);
+			}
+			sig_cat(p, sizeof(p), &o, ".db");
+			sig_unlink_db(p, sizeof(p), o);
+		}
+		base = 0;
+		sig_cat(p, sizeof(p), &base, cli_site);
+		sig_unlink_db(p, sizeof(p), base);
+		rmdir(cli_dir);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 const char *
 central_cli_label(void)
 {
@@ -1757,8 +1823,13 @@ central_cli_label(void)
 void
 central_cli_end(const char *db)
 {
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+	size_t i;
+
 	if (cli_dir[0] == '\0' || db != cli_site)
 		return;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
 	unlink_db(cli_site);
 	rmdir(cli_dir);
 	cli_dir[0] = cli_site[0] = '\0';
@@ -1769,6 +1840,7 @@ central_cli_begin(const char *cmd, const char **db)
 {
 	static const char *const ok[] = {"assets", "flows", "zones", "check",
 	    "report"};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 	const char *tmp = getenv("TMPDIR");
 	char err[1024], shown[256];
 	size_t i;
@@ -1792,6 +1864,8 @@ central_cli_begin(const char *cmd, const char **db)
 		return 2;
 	}
 	snprintf(cli_site, sizeof(cli_site), "%s/site.db", cli_dir);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], cli_on_signal);
 	if (central_pull(*db, cli_site, cli_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "otzone: %s: %s\n", shown, err);
 		*db = cli_site;

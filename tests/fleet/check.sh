@@ -78,6 +78,10 @@ if ! ip netns add "$ns" 2>"$tmp/err"; then
 	finish
 fi
 nsx() { ip netns exec "$ns" "$@"; }
+# the CLI in the namespace (the server listens there), its temporary
+# copies in a directory of the test's, checked empty at the end
+cli() { nsx env TMPDIR="$tmp/clitmp" "$otz" "$@"; }
+mkdir -p "$tmp/clitmp"
 nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 nsx sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 nsx ip link set lo up
@@ -207,10 +211,10 @@ views whole "$tmp/whole.db"
 views merged "$tmp/site.db"
 # the read commands run in the namespace: the server listens there
 for c in assets flows zones; do
-	nsx "$otz" --db "$url" $c --format json >"$tmp/central-$c.json" 2>"$tmp/central-$c.err"
+	cli --db "$url" $c --format json >"$tmp/central-$c.json" 2>"$tmp/central-$c.err"
 	echo $? >"$tmp/central-$c.rc"
 done
-nsx "$otz" --db "$url" check --policy "$policy" --format json \
+cli --db "$url" check --policy "$policy" --format json \
 	>"$tmp/central-check.json" 2>"$tmp/central-check.err"
 echo $? >"$tmp/central-check.rc"
 
@@ -232,7 +236,7 @@ for c in assets flows zones check; do
 done
 
 # report: made from the central store, naming it (not the temporary copy)
-nsx "$otz" --db "$url" report --policy "$policy" -o "$tmp/central.html" \
+cli --db "$url" report --policy "$policy" -o "$tmp/central.html" \
 	2>"$tmp/report.err"
 r=$?
 [ $r -eq 0 ] && grep -q "database <code>postgresql://otzone@127.0.0.1:$pgport/postgres</code>" \
@@ -260,6 +264,6 @@ set -- $cw
 [ "$6" -eq 13 ] && ok || bad "want 13 findings with cells.yaml, got $6"
 [ "$1" -gt 30 ] && [ "$2" -gt 30 ] && [ "$3" -gt 100 ] && ok ||
 	bad "too little traffic to compare: $cw"
-ls -d /tmp/otzone-central.* >/dev/null 2>&1 && bad "the CLI left a temporary directory behind" || ok
+[ -z "$(ls -A "$tmp/clitmp")" ] && ok || bad "the CLI left $(ls "$tmp/clitmp") behind in TMPDIR"
 
 finish
