@@ -9,6 +9,18 @@ specifications (byte for byte as the unit tests have them).
       6th record (module type name) split across them; tshark joins them
       (S7COMM reassembled id=5), test_s7.c userdata_szl_001c_two_parts.
 
+  modbus-devid-two-requests.pcap  43/14 Read Device Identification in two
+      steps: basic (code 1, objects 0-2, "more follows", next object 3),
+      then extended (code 3 from object 3: 3, 4 ProductName, 6, and the
+      private object 0x80 with bytes); ProductName becomes the model
+      (a ProductCode came first, no ModelName), the private object is not
+      identity.
+
+  dnp3-g0-unsolicited.pcap  an outstation's unsolicited response (130)
+      with group 0 attributes 252 (vendor), 250 (product), 246 (ID code,
+      no 247: the name), 242 (software version) and 241 (an integer,
+      not a string: ignored), with link-layer CRCs.
+
 Python 3 standard library only; the output is deterministic.
 """
 
@@ -86,9 +98,90 @@ def szl_two_parts():
     write_pcap(os.path.join(OUT, "s7-szl-001c-two-parts.pcap"), out)
 
 
+def tcp_exchange(cli, srv, sport, dport, pdus):
+    """[(who, bytes)] -> frames of one TCP connection (no handshake)."""
+    cs, ss = 1000, 5000
+    out = []
+    for who, b in pdus:
+        if who == "c":
+            out.append(frame(cli, srv, sport, dport, cs, ss, b))
+            cs += len(b)
+        else:
+            out.append(frame(srv, cli, dport, sport, ss, cs, b))
+            ss += len(b)
+    return out
+
+
+def mbap(tid, unit, pdu):
+    return struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
+
+
+def devid_objects(objs):
+    return b"".join(bytes([oid, len(v)]) + v for oid, v in objs)
+
+
+def modbus_devid():
+    req1 = mbap(1, 1, bytes([0x2B, 0x0E, 0x01, 0x00]))
+    objs1 = [(0, b"Schneider Electric"), (1, b"BMX P34 2020"),
+             (2, b"v3.10")]
+    rsp1 = mbap(1, 1, bytes([0x2B, 0x0E, 0x01, 0x81, 0xFF, 0x03, 3]) +
+                devid_objects(objs1))
+    req2 = mbap(2, 1, bytes([0x2B, 0x0E, 0x03, 0x03]))
+    objs2 = [(3, b"www.se.com"), (4, b"Modicon M340"), (6, b"LINE7"),
+             (0x80, bytes([0x01, 0x02, 0x03]))]
+    rsp2 = mbap(2, 1, bytes([0x2B, 0x0E, 0x03, 0x83, 0x00, 0x00, 4]) +
+                devid_objects(objs2))
+    write_pcap(os.path.join(OUT, "modbus-devid-two-requests.pcap"),
+               tcp_exchange([10, 0, 0, 1], [10, 0, 0, 2], 40001, 502,
+                            [("c", req1), ("s", rsp1), ("c", req2),
+                             ("s", rsp2)]))
+
+
+def dnp3_crc(data):
+    """CRC-16/DNP (IEEE 1815 link layer)."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA6BC if crc & 1 else crc >> 1
+    return (~crc) & 0xFFFF
+
+
+def dnp3_frame(ctrl, dst, src, user):
+    hdr = struct.pack("<BBBBHH", 0x05, 0x64, 5 + len(user), ctrl, dst, src)
+    out = hdr + struct.pack("<H", dnp3_crc(hdr))
+    for i in range(0, len(user), 16):
+        blk = user[i:i + 16]
+        out += blk + struct.pack("<H", dnp3_crc(blk))
+    return out
+
+
+def g0_attr(var, dtype, value):
+    # group 0, variation, qualifier 0x00 (1-byte start/stop), index 0
+    return bytes([0, var, 0x00, 0, 0, dtype, len(value)]) + value
+
+
+def dnp3_g0():
+    app = bytes([0xF1, 130, 0x00, 0x00])       # FIR FIN CON UNS seq 1
+    app += g0_attr(252, 1, b"Schweitzer Engineering Laboratories")
+    app += g0_attr(250, 1, b"SEL-751")
+    app += g0_attr(246, 1, b"FEEDER-12")
+    app += g0_attr(242, 1, b"R120-V0")
+    app += g0_attr(241, 2, bytes([0x2A, 0x00]))   # unsigned int: ignored
+    user = bytes([0xC0]) + app                  # transport FIR FIN seq 0
+    frm = dnp3_frame(0x44, 1, 10, user)          # unconfirmed user data
+    confirm_app = bytes([0xD1, 0x00])            # confirm, UNS seq 1
+    conf = dnp3_frame(0xC4, 10, 1, bytes([0xC0]) + confirm_app)
+    write_pcap(os.path.join(OUT, "dnp3-g0-unsolicited.pcap"),
+               tcp_exchange([10, 0, 0, 1], [10, 0, 0, 2], 40002, 20000,
+                            [("s", frm), ("c", conf)]))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     szl_two_parts()
+    modbus_devid()
+    dnp3_g0()
 
 
 if __name__ == "__main__":
