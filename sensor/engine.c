@@ -108,7 +108,9 @@ struct engine {
 	struct conn *conns; /* max_conns slots, touched lazily */
 	struct cslot *slots; /* at least 2 x max_conns: load at most 1/2 */
 	size_t conns_size, slots_size; /* bytes mapped */
-	uint32_t hmask;
+	struct cslot *slotbuf[2]; /* slots is one of them */
+	uint32_t hmask;	    /* the slot table's size - 1; grows up to hmax */
+	uint32_t hmax;
 	uint32_t serial;
 	uint64_t hseed;	     /* per-engine: probe sequences unpredictable */
 	uint32_t probe_max;  /* longest probe seen (stats, tests) */
@@ -528,6 +530,36 @@ slot_insert(struct engine *e, uint32_t hash, uint32_t idx1)
 	e->slots[i].hash = hash;
 }
 
+/*
+ * The slot table starts small and doubles when half full, up to twice
+ * the connection cap: a table sized for the few hundred connections of a
+ * plant, or the 1/8 of the cap a flood churns (change 11 of
+ * docs/performance.md), stays in the caches, where one sized for the cap
+ * (4 MiB) made every lookup a miss.  Re-inserting needs only the slots
+ * (they keep the full hash).
+ */
+static void
+slots_grow(struct engine *e)
+{
+	uint32_t n = (e->hmask + 1) * 2, i, k;
+	struct cslot *os = e->slots;
+	struct cslot *ns = e->slotbuf[os == e->slotbuf[0]];
+
+	/* two buffers of the largest size, mapped at the start (pages are
+	 * touched as the table grows): growing cannot fail */
+	memset(ns, 0, (size_t)n * sizeof(*ns));
+	for (i = 0; i <= e->hmask; i++) {
+		if (os[i].idx1 == 0)
+			continue;
+		for (k = os[i].hash & (n - 1); ns[k].idx1 != 0;
+		     k = (k + 1) & (n - 1))
+			;
+		ns[k] = os[i];
+	}
+	e->slots = ns;
+	e->hmask = n - 1;
+}
+
 static void
 conn_free(struct engine *e, struct conn *c)
 {
@@ -810,6 +842,8 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 	c->hash = h;
 	c->used = 1;
 	c->serial = ++e->serial;
+	if (e->n_used * 2 > e->hmask + 1 && e->hmask < e->hmax)
+		slots_grow(e);
 	slot_insert(e, h, i);
 	lru_append(e, c, i);
 	noise_push(e, c, i);
@@ -1405,10 +1439,10 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 /* ---- lifecycle ------------------------------------------------------------- */
 
 /*
- * The connection array and its slot table: zeroed pages, touched lazily,
- * on transparent huge pages where the kernel allows (madvise mode): a
- * flood's random accesses into 68 MB of connections otherwise miss the
- * TLB as well as the caches, and fault in 17,000 small pages.
+ * The connection array: zeroed pages, touched lazily, on transparent
+ * huge pages where the kernel allows (madvise mode): random accesses into
+ * 64 MiB of connections otherwise miss the TLB as well as the caches,
+ * and fault in 16,000 small pages.
  */
 static void *
 big_alloc(size_t n)
@@ -1422,6 +1456,17 @@ big_alloc(size_t n)
 	(void)madvise(p, n, MADV_HUGEPAGE);
 #endif
 	return p;
+}
+
+/* A slot table buffer: zero pages, touched as the table grows; small
+ * pages (a table of a few KiB stays a few KiB). */
+static void *
+slot_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 static void
@@ -1477,13 +1522,17 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 		hsize <<= 1;
 	if (hsize < e->cfg.max_conns + 1u) /* never full: probes end */
 		e->cfg.max_conns = hsize - 1;
-	e->hmask = hsize - 1;
+	e->hmax = hsize - 1;
+	e->hmask = (hsize < 1024 ? hsize : 1024) - 1;
 	e->g = g;
 	/* calloc: pages of the slot array are touched only when used. */
 	e->conns_size = (size_t)e->cfg.max_conns * sizeof(struct conn);
-	e->slots_size = (size_t)hsize * sizeof(struct cslot);
+
 	e->conns = big_alloc(e->conns_size);
-	e->slots = big_alloc(e->slots_size);
+	e->slots_size = (size_t)hsize * sizeof(struct cslot);
+	e->slotbuf[0] = slot_alloc(e->slots_size);
+	e->slotbuf[1] = slot_alloc(e->slots_size);
+	e->slots = e->slotbuf[0];
 	e->hseed = seed_now(e);
 	e->nring_cap = e->cfg.max_conns / ENGINE_NOISE_SHARE;
 	if (e->nring_cap >= ENGINE_NOISE_MIN) {
@@ -1497,7 +1546,8 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 			goto oom;
 	}
 	e->dec = decoder_new(0);
-	if (e->conns == NULL || e->slots == NULL || e->dec == NULL) {
+	if (e->conns == NULL || e->slotbuf[0] == NULL ||
+	    e->slotbuf[1] == NULL || e->dec == NULL) {
 oom:
 		snprintf(errbuf, errlen, "out of memory (%u connections)",
 		    e->cfg.max_conns);
@@ -1540,7 +1590,10 @@ engine_free(struct engine *e)
 	labeler_free(e->lab);
 	decoder_free(e->dec);
 	big_free(e->conns, e->conns_size);
-	big_free(e->slots, e->slots_size);
+	if (e->slotbuf[0] != NULL)
+		munmap(e->slotbuf[0], e->slots_size);
+	if (e->slotbuf[1] != NULL)
+		munmap(e->slotbuf[1], e->slots_size);
 	free(e->dedup);
 	free(e->nring);
 	free(e);
