@@ -1310,8 +1310,12 @@ central_push(struct central *c, int force)
 
 	if (c == NULL)
 		return 0;
-	if (!force && now < c->next_try)
+	if (!force && now < c->next_try) {
+		/* not now (backoff, push_interval): what waits, for the
+		 * metrics */
+		c->pending = count_marks(c->db);
 		return c->pending > 0;
+	}
 	if (force) {
 		int r = push_now(c, now);
 

@@ -20,6 +20,8 @@
 #   - the sensor stopped (SIGTERM) while the server is down, the server
 #     started, the sensor started again with no traffic: it catches up
 #     from the marks on disk
+#   - push_interval spaces pushes out; the last flush (SIGTERM) pushes
+#     regardless
 #   - the marks stay bounded (at most one per row); with central off the
 #     daemon removes them and their triggers
 #   - the server loses the sensor's rows (as a restore from an older
@@ -303,6 +305,20 @@ if start live; then
 	[ $rc -eq 2 ] && grep -qx "otzone: postgresql://otzone@127.0.0.1:$pgport/postgres: otzone schema version 99 is newer than this otzone (1)" "$tmp/err" && ok ||
 		bad "newer schema: CLI exit $rc: $(cat "$tmp/err")"
 	pg_sql "UPDATE otzone_meta SET value = '1' WHERE key = 'schema_version'"
+
+	# ---- push_interval: pushes spaced out; the last flush pushes anyway -
+	conf spaced "$(central_conf)" "  push_interval: 3600"
+	if start spaced; then
+		health 'j["central"]["pushes"] >= 1 and j["central"]["pending"] == 0' 10 \
+			>"$tmp/h0.json" || bad "push_interval: no first push: $(cat "$tmp/h0.json")"
+		p0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["central"]["pushes"])' "$tmp/h0.json")
+		nsx tcpreplay -q -i vb "$pcap2" >/dev/null 2>&1
+		health "j[\"central\"][\"pending\"] > 0 and j[\"central\"][\"pushes\"] == $p0" 10 \
+			>"$tmp/h.json" && ok || bad "push_interval: pushed before the interval: $(cat "$tmp/h.json")"
+		stop
+		[ $src -eq 0 ] && ok || bad "push_interval: exit $src"
+		same >"$tmp/same.out" && ok || { bad "push_interval: the last flush did not push"; cat "$tmp/same.out"; }
+	fi
 
 	# ---- central off: the marks and triggers are removed ----------------
 	conf plain
