@@ -919,7 +919,8 @@ s7_szl_001c(struct cur *r, struct obs_ident *id, int *model_is_type)
  * s7_szl_part passes a first part, or all parts joined.
  */
 static void
-s7_szl(uint8_t side, struct cur *body, const struct obs_sink *sink)
+s7_szl(uint8_t side, struct cur *body, int partial,
+    const struct obs_sink *sink)
 {
 	struct obs_ident id;
 	struct cur r;
@@ -946,6 +947,16 @@ s7_szl(uint8_t side, struct cur *body, const struct obs_sink *sink)
 		    rlen >= S7_SZL_001C_REC)
 			got |= s7_szl_001c(&r, &id, &model_is_type);
 	}
+	/*
+	 * A first part with more to come: a module name (index 2) may yet
+	 * give way to the module type name (index 7) of a later part, so it
+	 * waits for the whole list rather than change the model twice.
+	 */
+	if (partial && !model_is_type && id.model[0] != '\0') {
+		id.model[0] = '\0';
+		got = id.product[0] || id.firmware[0] || id.hardware[0] ||
+		    id.serial[0] || id.name[0] || id.url[0];
+	}
 	if (!got)
 		return;
 	memcpy(id.vendor, "Siemens", sizeof("Siemens"));
@@ -954,7 +965,8 @@ s7_szl(uint8_t side, struct cur *body, const struct obs_sink *sink)
 
 /*
  * One part of a Read SZL answer.  A first part is decoded at once (as
- * much as it holds); when more parts follow, its bytes and theirs are
+ * much as it holds, but for a module name that a later module type name
+ * may replace); when more parts follow, its bytes and theirs are
  * collected and the whole list decoded again after the last one.  A
  * follow-up without a first part seen, from the other side or with
  * another data unit reference is ignored; bytes beyond S7_SZL_PARTS_MAX
@@ -970,7 +982,7 @@ s7_szl_part(struct s7_state *st, uint8_t side, int first, uint8_t dur,
 
 	if (first) {
 		all = *body;
-		s7_szl(side, &all, sink);
+		s7_szl(side, &all, more, sink);
 		z->on = (uint8_t)(more != 0);
 		z->side = side;
 		z->dur = dur;
@@ -990,7 +1002,7 @@ s7_szl_part(struct s7_state *st, uint8_t side, int first, uint8_t dur,
 		return;
 	z->on = 0;
 	all = cur_make(z->buf, z->len);
-	s7_szl(side, &all, sink);
+	s7_szl(side, &all, 0, sink);
 }
 
 /* --- S7comm userdata ------------------------------------------------- */

@@ -925,10 +925,13 @@ START_TEST(userdata_szl_001c_two_parts)
 	feed(DIS_C2S, f, n);
 	n = s7(f, 7, 0x0300, 0, 0, spar1, sizeof(spar1), d1, sizeof(d1));
 	feed(DIS_S2C, f, n);
-	/* what the first part holds, at once: no type name yet */
+	/*
+	 * What the first part holds, at once; the module name waits: the
+	 * type name of a later part would replace it (one model, not two).
+	 */
 	ck_assert_uint_eq(R.n_ident, 1);
 	ck_assert_str_eq(R.ident[0].name, "PLANT-AS");
-	ck_assert_str_eq(R.ident[0].model, "Station 1 CPU");
+	ck_assert_str_eq(R.ident[0].model, "");
 	ck_assert_str_eq(R.ident[0].serial, "S C-C2UR28922012");
 	n = s7(f, 7, 0x0400, 0, 0, fpar, sizeof(fpar), fdat, sizeof(fdat));
 	feed(DIS_C2S, f, n);
