@@ -159,7 +159,6 @@ output_prepare_assets(struct st_asset *as, size_t na,
 		free(vend);
 		return -1;
 	}
-	store_infer_kinds(as, na, fs, nf);
 	for (i = 0; i < na; i++) {
 		macs[i] = as[i].mac[0] ? as[i].mac : NULL;
 		sort_list(as[i].protocols, sizeof(as[i].protocols));
@@ -169,6 +168,8 @@ output_prepare_assets(struct st_asset *as, size_t na,
 	for (i = 0; i < na; i++)
 		snprintf(as[i].mac_vendor, sizeof(as[i].mac_vendor), "%s",
 		    vend[i]);
+	/* after the vendors: inference reads the NIC maker */
+	store_infer_kinds(as, na, fs, nf);
 	free(macs);
 	free(vend);
 	return 0;

@@ -33,6 +33,7 @@
  *   - a client that only reads, from servers none of which is a
  *     controller, is a historian, level 3.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +86,8 @@ struct tally {
 	unsigned polled; /* distinct controller servers it reads/writes */
 	unsigned ot_clients_in; /* flows where an OT client uses it */
 	unsigned ot_flows, it_flows;
-	const char *prog_from, *ctrl_from, *prog_to;
+	unsigned master : 1; /* DNP3 master / IEC 104 controlling station */
+	const char *prog_from, *ctrl_from, *prog_to, *ctrl_to;
 };
 
 struct idx {
@@ -126,6 +128,98 @@ set(struct st_asset *a, const char *kind, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Case-insensitive substring. */
+static int
+has_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i, k;
+
+	for (i = 0; hay[i] != 0; i++) {
+		for (k = 0; k < n && hay[i + k] != 0; k++) {
+			char a = hay[i + k], b = needle[k];
+
+			if (a >= 'A' && a <= 'Z')
+				a = (char)(a - 'A' + 'a');
+			if (a != b)
+				break;
+		}
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The identity a device gave says it is a controller: CIP device type
+ * 0x0E (Programmable Logic Controller), or a product, model or product
+ * URI of a controller family (S7 CPUs, Logix, Modicon).  Sets *what to
+ * the evidence.  Families are lower case.
+ */
+static int
+ident_controller(const struct st_asset *a, const char **what)
+{
+	static const char *const fam[] = {"s7-1500", "s7-1200", "s7-300",
+	    "s7-400", "s7-200", "logix", "1756-l", "1769-l", "modicon",
+	    "bmx p34", "bme p58", "m340", "m580"};
+	const char *f[3] = {a->product, a->model, a->url};
+	size_t i, k;
+
+	if (a->device_type == 14) {
+		*what = "CIP device type 0x0E, programmable logic controller";
+		return 1;
+	}
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++)
+			if (has_ci(f[k], fam[i])) {
+				*what = f[k];
+				return 1;
+			}
+	return 0;
+}
+
+static int
+ident_historian(const struct st_asset *a)
+{
+	return has_ci(a->product, "histor") || has_ci(a->model, "histor") ||
+	    has_ci(a->url, "histor") || has_ci(a->name, "histor");
+}
+
+/* The NIC's maker builds PCs and servers, not controllers. */
+static int
+mac_pc_vendor(const struct st_asset *a)
+{
+	static const char *const v[] = {"dell", "hewlett packard", "hp inc",
+	    "lenovo", "vmware", "microsoft", "super micro", "fujitsu",
+	    "asustek", "giga-byte", "apple", "micro-star"};
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		n = strlen(v[i]);
+		for (k = 0; k < n; k++) {
+			char c = a->mac_vendor[k];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != v[i][k])
+				break;
+		}
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* The NIC's maker builds remote I/O and protocol gateways, not
+ * controllers. */
+static int
+mac_io_vendor(const struct st_asset *a)
+{
+	return has_ci(a->mac_vendor, "moxa") ||
+	    has_ci(a->mac_vendor, "icp das") ||
+	    has_ci(a->mac_vendor, "brainboxes") ||
+	    has_ci(a->mac_vendor, "acromag");
+}
+
 static int
 is_controller(const struct st_asset *a)
 {
@@ -145,10 +239,11 @@ refine(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 	unsigned *nonread = calloc(na ? na : 1, sizeof(unsigned));
 	unsigned *read_ctl = calloc(na ? na : 1, sizeof(unsigned));
 	unsigned *read_any = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *ot_client = calloc(na ? na : 1, sizeof(unsigned));
 	const char **ctl_name = calloc(na ? na : 1, sizeof(char *));
 	size_t i;
 
-	if (by_ctl == NULL || by_other == NULL || in_write == NULL ||
+	if (ot_client == NULL || by_ctl == NULL || by_other == NULL || in_write == NULL ||
 	    clients == NULL || disc_ctl == NULL || rw_ctl == NULL ||
 	    nonread == NULL || read_ctl == NULL || read_any == NULL ||
 	    ctl_name == NULL)
@@ -158,6 +253,7 @@ refine(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 
 		if (!r->ot || r->c < 0 || r->s < 0)
 			continue;
+		ot_client[r->c]++;
 		if (is_controller(&as[r->c])) {
 			by_ctl[r->s]++;
 			ctl_name[r->s] = as[r->c].ip;
@@ -182,9 +278,13 @@ refine(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 	for (i = 0; i < na; i++) {
 		struct st_asset *a = &as[i];
 
+		const char *what;
+
 		if (strcmp(a->kind, "plc") == 0 && by_ctl[i] > 0 &&
-		    by_other[i] == 0 && strstr(a->kind_reason, "program") ==
-			NULL && strstr(a->kind_reason, "control") == NULL &&
+		    by_other[i] == 0 && ot_client[i] == 0 &&
+		    !ident_controller(a, &what) &&
+		    strstr(a->kind_reason, "program") == NULL &&
+		    strstr(a->kind_reason, "control") == NULL &&
 		    strstr(a->roles, "opcua-server") == NULL) {
 			set(a, "io-adapter", 1,
 			    "polled only by controller%s (%s): remote I/O",
@@ -239,45 +339,36 @@ refine(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 			    "from controllers");
 		}
 	}
-	/* IT hosts that reach into the control side, or whose peers are
-	 * mostly OT assets, sit at level 3 (DMZ or site operations: jump
-	 * hosts, patch servers); an enterprise server that also answers a
-	 * few OT hosts stays at 4. */
-	memset(by_ctl, 0, na * sizeof(unsigned));   /* OT peers */
-	memset(by_other, 0, na * sizeof(unsigned)); /* IT peers */
-	memset(in_write, 0, na * sizeof(unsigned)); /* initiates to OT */
+	/* An OPC UA server that is no controller, polls nothing itself and
+	 * is used only by supervisory hosts (HMI, SCADA, engineering, level
+	 * 2) is where they store or fetch history: a historian, level 3.  A
+	 * SCADA server serving OPC UA would be seen polling its controllers. */
+	memset(by_other, 0, na * sizeof(unsigned)); /* non-supervisory */
+	memset(in_write, 0, na * sizeof(unsigned)); /* supervisory clients */
 	for (i = 0; i < nf; i++) {
 		const struct rel *r = &rl[i];
-		int k;
 
-		if (r->c < 0 || r->s < 0)
+		if (r->c < 0 || r->s < 0 || !r->ot)
 			continue;
-		for (k = 0; k < 2; k++) {
-			long it = k ? r->s : r->c, peer = k ? r->c : r->s;
-			int ot = as[peer].purdue_level >= 0 &&
-			    as[peer].purdue_level <= 3 &&
-			    strcmp(as[peer].kind, "it-host") != 0;
-
-			if (ot) {
-				by_ctl[it]++;
-				if (!k)
-					in_write[it]++;
-				ctl_name[it] = as[peer].ip;
-			} else {
-				by_other[it]++;
-			}
+		if (as[r->c].purdue_level == 2 && !is_controller(&as[r->c])) {
+			in_write[r->s]++;
+			ctl_name[r->s] = as[r->c].ip;
+		} else {
+			by_other[r->s]++;
 		}
 	}
 	for (i = 0; i < na; i++) {
-		if (strcmp(as[i].kind, "it-host") != 0 || by_ctl[i] == 0)
-			continue;
-		if (in_write[i] > 0 || by_ctl[i] > by_other[i])
-			set(&as[i], "it-host", 3,
-			    "IT protocols only; %s OT assets (%s): DMZ or site "
-			    "operations", in_write[i] ? "reaches into" :
-			    "serves mostly", ctl_name[i]);
+		struct st_asset *a = &as[i];
+
+		if (strcmp(a->kind, "scada-server") == 0 &&
+		    has_word(a->roles, "opcua-server") && ot_client[i] == 0 &&
+		    in_write[i] > 0 && by_other[i] == 0)
+			set(a, "historian", 3, "OPC UA server that polls "
+			    "nothing and is used only by supervisory hosts "
+			    "(%s): a historian", ctl_name[i]);
 	}
 out:
+	free(ot_client);
 	free(by_ctl);
 	free(by_other);
 	free(in_write);
@@ -288,6 +379,210 @@ out:
 	free(read_ctl);
 	free(read_any);
 	free(ctl_name);
+}
+
+/* The subnet an address is on, as a string: a.b.c for IPv4 (/24), the
+ * first 64 bits for IPv6; "" when it parses as neither. */
+static void
+subnet_key(const char *ip, char *out, size_t len)
+{
+	unsigned char b[16];
+	const char *dot = strrchr(ip, '.');
+
+	out[0] = 0;
+	if (strchr(ip, ':') == NULL && dot != NULL) {
+		snprintf(out, len, "%.*s", (int)(dot - ip), ip);
+	} else if (inet_pton(AF_INET6, ip, b) == 1) {
+		snprintf(out, len, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64",
+		    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+	}
+}
+
+struct sn {
+	char key[48];
+	size_t i;
+};
+
+static int
+sn_cmp(const void *a, const void *b)
+{
+	const struct sn *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+enum { EV_NONE, EV_WEAK, EV_STRONG };
+
+static int
+is_ot_asset(const struct st_asset *a)
+{
+	return a->purdue_level >= 0 && a->purdue_level <= 3 &&
+	    strcmp(a->kind, "it-host") != 0;
+}
+
+/*
+ * The level of hosts seen with IT protocols only.  Evidence of their
+ * own: one that opens connections to OT assets (remote access, a jump
+ * host, a mirror) is strong; one whose peers are mostly OT assets (a
+ * domain controller or patch server for the plant) is weak.  Then the
+ * subnet (/24, /64) decides: a host with strong evidence is at level 3
+ * unless its subnet is plainly an office one (more IT-only hosts
+ * without evidence than with, itself counted); with weak evidence,
+ * unless IT-only hosts without evidence are the majority; a host with
+ * none takes the level of its subnet when OT assets or lifted hosts are
+ * at least as many as those like it (level 3 when lifted hosts are
+ * there, else that of the OT assets but at least 2: a computer is not a
+ * controller).  Everything else stays at level 4.
+ */
+static void
+it_levels(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
+{
+	struct sn *g = calloc(na ? na : 1, sizeof(*g));
+	unsigned *ot_peer = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *it_peer = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *opens = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned *non_hist = calloc(na ? na : 1, sizeof(unsigned));
+	unsigned char *ev = calloc(na ? na : 1, 1);
+	unsigned char *up = calloc(na ? na : 1, 1);
+	const char **peer_name = calloc(na ? na : 1, sizeof(char *));
+	size_t i, j, k, ng = 0, shared = 0;
+
+	if (g == NULL || ot_peer == NULL || it_peer == NULL ||
+	    opens == NULL || non_hist == NULL || ev == NULL || up == NULL ||
+	    peer_name == NULL)
+		goto out;
+	for (i = 0; i < nf; i++) {
+		const struct rel *r = &rl[i];
+		int d;
+
+		if (r->c < 0 || r->s < 0)
+			continue;
+		for (d = 0; d < 2; d++) {
+			long it = d ? r->s : r->c, peer = d ? r->c : r->s;
+
+			if (is_ot_asset(&as[peer])) {
+				ot_peer[it]++;
+				if (!d)
+					opens[it]++;
+				if (d || strcmp(as[peer].kind, "historian"))
+					non_hist[it]++;
+				peer_name[it] = as[peer].ip;
+			} else {
+				it_peer[it]++;
+			}
+		}
+	}
+	for (i = 0; i < na; i++) {
+		if (strcmp(as[i].kind, "it-host") != 0)
+			continue;
+		if (opens[i] > 0)
+			ev[i] = EV_STRONG;
+		else if (ot_peer[i] > it_peer[i])
+			ev[i] = EV_WEAK;
+	}
+	for (i = 0; i < na; i++) {
+		if (strcmp(as[i].kind, "it-host") != 0 && !is_ot_asset(&as[i]))
+			continue;
+		subnet_key(as[i].ip, g[ng].key, sizeof(g[ng].key));
+		g[ng++].i = i;
+	}
+	qsort(g, ng, sizeof(*g), sn_cmp);
+	/* Addresses are laid out by subnet when most share their /24 with
+	 * another host; when most are alone in theirs (a flat /16, say) the
+	 * /24 says nothing and each host is judged on its own. */
+	for (j = 0; j < ng; j = k) {
+		for (k = j; k < ng && strcmp(g[k].key, g[j].key) == 0; k++)
+			;
+		if (k - j > 1 && g[j].key[0])
+			shared += k - j;
+	}
+	if (shared * 2 < ng)
+		for (j = 0; j < ng; j++)
+			g[j].key[0] = 0;
+	for (j = 0; j < ng; j = k) {
+		unsigned ot = 0, strong = 0, weak = 0, plain = 0, lifted = 0;
+		int maxlv = -1;
+		const char *ot_name = NULL, *up_name = NULL;
+
+		for (k = j; k < ng && strcmp(g[k].key, g[j].key) == 0; k++) {
+			const struct st_asset *a = &as[g[k].i];
+
+			if (is_ot_asset(a)) {
+				ot++;
+				if (a->purdue_level > maxlv) {
+					maxlv = a->purdue_level;
+					ot_name = a->ip;
+				}
+			} else if (ev[g[k].i] == EV_STRONG) {
+				strong++;
+			} else if (ev[g[k].i] == EV_WEAK) {
+				weak++;
+			} else {
+				plain++;
+			}
+		}
+		if (g[j].key[0] == 0) /* no subnet: each host on its own */
+			ot = strong = weak = plain = 0;
+		/* hosts with evidence of their own */
+		for (i = j; i < k; i++) {
+			size_t x = g[i].i;
+			unsigned others;
+
+			if (ev[x] == EV_NONE || is_ot_asset(&as[x]))
+				continue;
+			others = g[j].key[0] ? ot + strong + weak - 1 : 0;
+			if ((ev[x] == EV_STRONG && plain <= others + 1) ||
+			    (ev[x] == EV_WEAK && plain <= others)) {
+				up[x] = 1;
+				lifted++;
+				up_name = as[x].ip;
+			}
+		}
+		for (i = j; i < k; i++) {
+			size_t x = g[i].i;
+			struct st_asset *a = &as[x];
+
+			if (is_ot_asset(a))
+				continue;
+			if (up[x] && ev[x] == EV_STRONG && non_hist[x] == 0)
+				set(a, "historian", 3, "IT protocols only; "
+				    "fetches from the historian %s, from a "
+				    "subnet above it: a historian mirror (DMZ)",
+				    peer_name[x]);
+			else if (up[x])
+				set(a, "it-host", 3, "IT protocols only; %s OT "
+				    "assets (%s): DMZ or site operations",
+				    ev[x] == EV_STRONG ? "reaches into" :
+				    "serves mostly", peer_name[x]);
+			else if (ev[x] == EV_STRONG)
+				set(a, "it-host", 4, "IT protocols only; "
+				    "reaches into OT assets (%s) from an "
+				    "office subnet", peer_name[x]);
+			else if (ev[x] == EV_NONE && ot + lifted > 0 &&
+			    ot + lifted + 1 >= plain + strong + weak -
+				    lifted && g[j].key[0]) {
+				int lv = lifted ? 3 : maxlv < 2 ? 2 : maxlv;
+
+				set(a, "it-host", lv, "IT protocols only; on "
+				    "the subnet of %s (%s, level %d)",
+				    lifted ? "DMZ or site operations hosts" :
+				    "OT assets", lifted ? up_name : ot_name,
+				    lifted ? 3 : maxlv);
+			}
+		}
+	}
+out:
+	free(g);
+	free(ot_peer);
+	free(it_peer);
+	free(opens);
+	free(non_hist);
+	free(ev);
+	free(up);
+	free(peer_name);
 }
 
 void
@@ -365,8 +660,14 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 			t[c].prog_out++;
 			t[c].prog_to = f->server;
 		}
-		if (c >= 0 && ctrl)
+		if (c >= 0 && ctrl) {
 			t[c].ctrl_out++;
+			t[c].ctrl_to = f->server;
+		}
+		if (c >= 0 && (strcmp(f->protocol, "dnp3") == 0 ||
+				  strcmp(f->protocol, "iec60870") == 0) &&
+		    (rw || ctrl))
+			t[c].master = 1;
 		if (c >= 0 && (rw || prog || ctrl) &&
 		    is_controller_proto(f->protocol))
 			t[c].polled++;
@@ -374,14 +675,25 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 	for (i = 0; i < na; i++) {
 		struct st_asset *a = &as[i];
 		const char *r = a->roles;
+		const char *what = NULL;
 		int ctl_server = has_word(r, "modbus-server") ||
 		    has_word(r, "s7-server") || has_word(r, "cip-server") ||
 		    has_word(r, "enip-server") ||
 		    has_word(r, "dnp3-outstation");
+		int ctl_ident = ident_controller(a, &what);
+		int quiet_server = ctl_server && !t[i].prog_in &&
+		    !t[i].ctrl_in && !ctl_ident;
 
 		if (has_word(r, "dnp3-outstation")) {
 			set(a, "rtu", 1, "DNP3 outstation%s", t[i].ctrl_in
 				? "; receives control operations" : "");
+		} else if (ctl_ident && !t[i].prog_in && !t[i].ctrl_in &&
+		    (has_word(r, "cip-io-adapter") ||
+			(!ctl_server && has_word(r, "opcua-server")))) {
+			set(a, "plc", 1, "%s and identifies as a controller "
+			    "(%.120s)", has_word(r, "cip-io-adapter") ?
+			    "target of CIP implicit I/O" : "OPC UA server",
+			    what);
 		} else if (has_word(r, "cip-io-adapter") ||
 		    (!t[i].prog_in && !t[i].ctrl_in &&
 			(a->device_type == 7 || a->device_type == 10 ||
@@ -391,7 +703,14 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 				? "target of CIP implicit I/O"
 				: "CIP device type is an I/O or communications "
 				  "adapter");
-		} else if (t[i].prog_in || t[i].ctrl_in || ctl_server) {
+		} else if (quiet_server && t[i].polled == 0 &&
+		    a->vendor[0] == 0 && mac_io_vendor(a)) {
+			set(a, "io-adapter", 1, "industrial protocol server "
+			    "built by a remote I/O and gateway maker (%.64s)",
+			    a->mac_vendor);
+		} else if (t[i].prog_in || t[i].ctrl_in ||
+		    (ctl_server && !(quiet_server && a->vendor[0] == 0 &&
+				      t[i].polled > 0 && mac_pc_vendor(a)))) {
 			if (t[i].prog_in)
 				snprintf(why, sizeof(why),
 				    "controller; received program operations "
@@ -409,23 +728,36 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 			    "sent program operations to %s", t[i].prog_to);
 			set(a, "engineering-workstation", 2, "%s", why);
 		} else if (t[i].polled > 0 && (t[i].ot_clients_in > 0 ||
-					      t[i].polled >= SCADA_MIN_SERVERS)) {
-			snprintf(why, sizeof(why), "polls %u controller%s%s%s",
+					      t[i].polled >= SCADA_MIN_SERVERS ||
+					      t[i].master)) {
+			snprintf(why, sizeof(why), "polls %u controller%s%s%s%s",
 			    t[i].polled, t[i].polled == 1 ? "" : "s",
+			    t[i].master ? " as a DNP3 master station" : "",
 			    t[i].ot_clients_in
-				? " and serves their data to other clients"
+				? (ctl_server ? " and serves an industrial "
+				     "protocol from a PC (its network card is "
+				     "a PC maker's)" : " and serves their data "
+				     "to other clients")
 				: "",
 			    t[i].ctrl_out
 				? " and operates them (control operations)"
 				: "");
 			set(a, "scada-server", 2, "%s", why);
 		} else if (t[i].polled > 0 || t[i].ctrl_out) {
-			snprintf(why, sizeof(why), "polls %u controller%s%s",
-			    t[i].polled, t[i].polled == 1 ? "" : "s",
-			    t[i].ctrl_out
-				? " and operates them (control operations)"
-				: "");
+			if (t[i].polled > 0)
+				snprintf(why, sizeof(why),
+				    "polls %u controller%s%s", t[i].polled,
+				    t[i].polled == 1 ? "" : "s",
+				    t[i].ctrl_out ? " and operates them "
+						    "(control operations)" : "");
+			else
+				snprintf(why, sizeof(why), "operates %s "
+				    "(control operations)", t[i].ctrl_to);
 			set(a, "hmi", 2, "%s", why);
+		} else if (has_word(r, "opcua-server") && ident_historian(a)) {
+			set(a, "historian", 3, "OPC UA server that identifies "
+			    "as a historian (%.120s)", a->url[0] ? a->url :
+			    a->product[0] ? a->product : a->name);
 		} else if (has_word(r, "opcua-server")) {
 			set(a, "scada-server", 2, "%s",
 			    "OPC UA server that is not a controller");
@@ -440,6 +772,7 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 		}
 	}
 	refine(as, na, rl, nf);
+	it_levels(as, na, rl, nf);
 	free(ix);
 	free(t);
 	free(rl);

@@ -112,7 +112,11 @@ START_TEST(plant_roles)
 	ck_assert_str_eq(a->kind_reason,
 	    "sent program operations to 10.0.1.10");
 	a = get(&x, "10.0.2.30");
-	ck_assert_str_eq(a->kind, "hmi"); /* operating is not programming */
+	/* operating is not programming; a DNP3 master is a master station */
+	ck_assert_str_eq(a->kind, "scada-server");
+	ck_assert_int_eq(a->purdue_level, 2);
+	ck_assert_str_eq(a->kind_reason, "polls 1 controller as a DNP3 master "
+	    "station and operates them (control operations)");
 	a = get(&x, "10.0.3.10");
 	ck_assert_str_eq(a->kind, "historian");
 	ck_assert_int_eq(a->purdue_level, 3);
@@ -168,6 +172,252 @@ START_TEST(nothing_known)
 }
 END_TEST
 
+/* A PLC that is also a client of other PLCs, or serves OPC UA only, is a
+ * plc when its identity says controller; a CIP I/O target that is a PLC
+ * (type 0x0E) is not an io-adapter. */
+START_TEST(identity_says_controller)
+{
+	static struct fx x;
+	struct st_asset *a;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	a = asset(&x, "10.4.0.12", "opcua-server");
+	snprintf(a->url, sizeof(a->url), "%s",
+	    "urn:SIMATIC.S7-1500.OPC-UA.Application:PLC_1");
+	a = asset(&x, "10.4.0.13", "cip-io-adapter,enip-server");
+	a->device_type = 14;
+	asset(&x, "10.4.0.14", "cip-scanner,enip-client");
+	asset(&x, "10.3.0.10", "opcua-client");
+	flow(&x, "10.3.0.10", "10.4.0.12", "opcua", "read", NULL);
+	flow(&x, "10.4.0.14", "10.4.0.13", "enip", "session", NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.4.0.12");
+	ck_assert_str_eq(g->kind, "plc");
+	ck_assert_int_eq(g->purdue_level, 1);
+	ck_assert_str_eq(g->kind_reason, "OPC UA server and identifies as a "
+	    "controller (urn:SIMATIC.S7-1500.OPC-UA.Application:PLC_1)");
+	g = get(&x, "10.4.0.13");
+	ck_assert_str_eq(g->kind, "plc");
+	ck_assert_str_eq(g->kind_reason, "target of CIP implicit I/O and "
+	    "identifies as a controller (CIP device type 0x0E, programmable "
+	    "logic controller)");
+	g = get(&x, "10.3.0.10");
+	ck_assert_str_eq(g->kind, "hmi");
+	ck_assert_str_eq(g->kind_reason, "reads from 1 controller");
+}
+END_TEST
+
+/* Two devices polling each other over Modbus: neither is remote I/O (a
+ * remote I/O polls nobody); the one whose network card is a PC maker's
+ * is a computer serving Modbus, a SCADA server. */
+START_TEST(mutual_polling_is_not_remote_io)
+{
+	static struct fx x;
+	struct st_asset *a;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	a = asset(&x, "10.3.0.10", "modbus-client,modbus-server");
+	snprintf(a->mac_vendor, sizeof(a->mac_vendor), "%s", "Dell Inc.");
+	a = asset(&x, "10.4.0.10", "modbus-client,modbus-server");
+	snprintf(a->mac_vendor, sizeof(a->mac_vendor), "%s",
+	    "TELEMECANIQUE ELECTRIQUE");
+	asset(&x, "10.5.0.10", "modbus-client,modbus-server");
+	asset(&x, "10.5.0.11", "modbus-client,modbus-server");
+	flow(&x, "10.3.0.10", "10.4.0.10", "modbus", "read", NULL);
+	flow(&x, "10.4.0.10", "10.3.0.10", "modbus", "read", NULL);
+	flow(&x, "10.5.0.10", "10.5.0.11", "modbus", "read", NULL);
+	flow(&x, "10.5.0.11", "10.5.0.10", "modbus", "read", NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.3.0.10");
+	ck_assert_str_eq(g->kind, "scada-server");
+	ck_assert_int_eq(g->purdue_level, 2);
+	ck_assert_str_eq(g->kind_reason, "polls 1 controller and serves an "
+	    "industrial protocol from a PC (its network card is a PC "
+	    "maker's)");
+	g = get(&x, "10.4.0.10");
+	ck_assert_str_eq(g->kind, "plc");
+	ck_assert_int_eq(g->purdue_level, 1);
+	ck_assert_str_eq(g->kind_reason,
+	    "industrial protocol server (modbus-client,modbus-server)");
+	/* no vendor known: both stay controllers (PLC-to-PLC) */
+	ck_assert_str_eq(get(&x, "10.5.0.10")->kind, "plc");
+	ck_assert_str_eq(get(&x, "10.5.0.11")->kind, "plc");
+}
+END_TEST
+
+/* A Modbus server built by a remote I/O maker, polled by SCADA, is
+ * remote I/O; the same from an unknown maker stays a plc. */
+START_TEST(remote_io_maker)
+{
+	static struct fx x;
+	struct st_asset *a;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	a = asset(&x, "10.0.40.30", "modbus-server");
+	snprintf(a->mac_vendor, sizeof(a->mac_vendor), "%s",
+	    "MOXA TECHNOLOGIES CORP., LTD.");
+	asset(&x, "10.0.40.31", "modbus-server");
+	asset(&x, "10.0.30.10", "modbus-client");
+	flow(&x, "10.0.30.10", "10.0.40.30", "modbus", "read", NULL);
+	flow(&x, "10.0.30.10", "10.0.40.31", "modbus", "read", NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.0.40.30");
+	ck_assert_str_eq(g->kind, "io-adapter");
+	ck_assert_int_eq(g->purdue_level, 1);
+	ck_assert_str_eq(g->kind_reason, "industrial protocol server built by "
+	    "a remote I/O and gateway maker (MOXA TECHNOLOGIES CORP., LTD.)");
+	ck_assert_str_eq(get(&x, "10.0.40.31")->kind, "plc");
+	g = get(&x, "10.0.30.10");
+	ck_assert_str_eq(g->kind, "hmi");
+	ck_assert_str_eq(g->kind_reason, "polls 2 controllers");
+}
+END_TEST
+
+/* An OPC UA server that polls nothing and is used only by supervisory
+ * hosts is a historian (3); one that says so in its identity too; one
+ * used by a historian-like reader from above stays scada-server. */
+START_TEST(opcua_server_used_by_supervision_is_historian)
+{
+	static struct fx x;
+	struct st_asset *a;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.4.0.10", "modbus-server");
+	asset(&x, "10.3.0.10", "modbus-client,opcua-client");
+	asset(&x, "10.2.0.10", "opcua-server");
+	a = asset(&x, "10.2.0.11", "opcua-server");
+	snprintf(a->product, sizeof(a->product), "%s",
+	    "urn:example:Historian");
+	flow(&x, "10.3.0.10", "10.4.0.10", "modbus", "read", NULL);
+	flow(&x, "10.3.0.10", "10.2.0.10", "opcua", "read", NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.2.0.10");
+	ck_assert_str_eq(g->kind, "historian");
+	ck_assert_int_eq(g->purdue_level, 3);
+	ck_assert_str_eq(g->kind_reason, "OPC UA server that polls nothing and "
+	    "is used only by supervisory hosts (10.3.0.10): a historian");
+	g = get(&x, "10.2.0.11");
+	ck_assert_str_eq(g->kind, "historian");
+	ck_assert_int_eq(g->purdue_level, 3);
+	ck_assert_str_eq(g->kind_reason, "OPC UA server that identifies as a "
+	    "historian (urn:example:Historian)");
+	g = get(&x, "10.3.0.10");
+	ck_assert_str_eq(g->kind, "hmi");
+}
+END_TEST
+
+/* Purdue levels of IT-only hosts from their own traffic and their
+ * subnet. */
+START_TEST(it_levels_by_subnet)
+{
+	static struct fx x;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.4.0.10", "s7-client,opcua-server"); /* SCADA */
+	asset(&x, "10.4.0.30", "");			  /* EWS, RDP only */
+	asset(&x, "10.10.1.10", "s7-server");		  /* PLC */
+	asset(&x, "10.3.0.10", "opcua-client");		  /* historian */
+	asset(&x, "10.3.0.12", "");			  /* patch server */
+	asset(&x, "10.2.0.10", "");			  /* jump host */
+	asset(&x, "10.2.0.20", "");			  /* historian mirror */
+	asset(&x, "10.1.0.10", "");			  /* office DC */
+	asset(&x, "10.1.0.11", "");			  /* office PC */
+	asset(&x, "10.1.0.12", "");			  /* office web */
+	flow(&x, "10.4.0.10", "10.10.1.10", "s7comm", "read", NULL);
+	flow(&x, "10.3.0.10", "10.4.0.10", "opcua", "read", NULL);
+	flow(&x, "10.3.0.12", "10.1.0.12", "http", NULL, NULL);
+	flow(&x, "10.2.0.10", "10.4.0.30", "rdp", NULL, NULL);
+	flow(&x, "10.2.0.20", "10.3.0.10", "tls", NULL, NULL);
+	flow(&x, "10.4.0.10", "10.1.0.10", "ntp", NULL, NULL);
+	flow(&x, "10.1.0.11", "10.4.0.30", "rdp", NULL, NULL);
+	flow(&x, "10.1.0.11", "10.1.0.12", "http", NULL, NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.3.0.10");
+	ck_assert_str_eq(g->kind, "historian");
+	g = get(&x, "10.4.0.30");
+	ck_assert_str_eq(g->kind, "it-host");
+	ck_assert_int_eq(g->purdue_level, 2);
+	ck_assert_str_eq(g->kind_reason, "IT protocols only; on the subnet of "
+	    "OT assets (10.4.0.10, level 2)");
+	g = get(&x, "10.3.0.12");
+	ck_assert_int_eq(g->purdue_level, 3);
+	ck_assert_str_eq(g->kind_reason, "IT protocols only; on the subnet of "
+	    "OT assets (10.3.0.10, level 3)");
+	g = get(&x, "10.2.0.20");
+	ck_assert_str_eq(g->kind, "historian");
+	ck_assert_int_eq(g->purdue_level, 3);
+	ck_assert_str_eq(g->kind_reason, "IT protocols only; fetches from the "
+	    "historian 10.3.0.10, from a subnet above it: a historian mirror "
+	    "(DMZ)");
+	g = get(&x, "10.2.0.10"); /* lifted by its DMZ neighbour */
+	ck_assert_str_eq(g->kind, "it-host");
+	ck_assert_int_eq(g->purdue_level, 3);
+	ck_assert_str_eq(g->kind_reason, "IT protocols only; on the subnet of "
+	    "DMZ or site operations hosts (10.2.0.20, level 3)");
+	/* the office: the DC serving the SCADA server and the PC reaching
+	 * the EWS stay at 4 (their subnet is an office one) */
+	g = get(&x, "10.1.0.10");
+	ck_assert_int_eq(g->purdue_level, 4);
+	ck_assert_str_eq(g->kind_reason, "only IT protocols seen");
+	g = get(&x, "10.1.0.11");
+	ck_assert_int_eq(g->purdue_level, 4);
+	ck_assert_int_eq(get(&x, "10.1.0.12")->purdue_level, 4);
+}
+END_TEST
+
+/* Flat addressing (most hosts alone in their /24): no subnet inference. */
+START_TEST(flat_addresses_no_subnet_levels)
+{
+	static struct fx x;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.10.5.1", "modbus-client");
+	asset(&x, "10.10.5.2", ""); /* shares a /24 with the HMI by chance */
+	asset(&x, "10.10.7.1", "modbus-server");
+	asset(&x, "10.10.9.1", "");
+	asset(&x, "10.10.11.1", "");
+	flow(&x, "10.10.5.1", "10.10.7.1", "modbus", "read", NULL);
+	flow(&x, "10.10.9.1", "10.10.11.1", "http", NULL, NULL);
+	flow(&x, "10.10.9.1", "10.10.5.2", "http", NULL, NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	ck_assert_int_eq(get(&x, "10.10.5.2")->purdue_level, 4);
+	ck_assert_str_eq(get(&x, "10.10.5.2")->kind_reason,
+	    "only IT protocols seen");
+}
+END_TEST
+
+/* A single office PC reaching into an EWS from a full office subnet
+ * stays at level 4, with the reason saying so. */
+START_TEST(office_pc_reaching_into_control)
+{
+	static struct fx x;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.4.0.20", "s7-client");
+	asset(&x, "10.10.1.10", "s7-server");
+	asset(&x, "10.1.0.11", "");
+	asset(&x, "10.1.0.12", "");
+	asset(&x, "10.1.0.13", "");
+	asset(&x, "10.1.0.14", "");
+	flow(&x, "10.4.0.20", "10.10.1.10", "s7comm", "program", NULL);
+	flow(&x, "10.1.0.11", "10.4.0.20", "rdp", NULL, NULL);
+	flow(&x, "10.1.0.12", "10.1.0.13", "http", NULL, NULL);
+	flow(&x, "10.1.0.14", "10.1.0.13", "http", NULL, NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.1.0.11");
+	ck_assert_str_eq(g->kind, "it-host");
+	ck_assert_int_eq(g->purdue_level, 4);
+	ck_assert_str_eq(g->kind_reason, "IT protocols only; reaches into OT "
+	    "assets (10.4.0.20) from an office subnet");
+}
+END_TEST
+
 static Suite *
 infer_suite(void)
 {
@@ -178,6 +428,13 @@ infer_suite(void)
 	tcase_add_test(tc, it_host_reaching_into_control_is_level_3);
 	tcase_add_test(tc, broadcast_sweeper_is_an_ews);
 	tcase_add_test(tc, nothing_known);
+	tcase_add_test(tc, identity_says_controller);
+	tcase_add_test(tc, mutual_polling_is_not_remote_io);
+	tcase_add_test(tc, remote_io_maker);
+	tcase_add_test(tc, opcua_server_used_by_supervision_is_historian);
+	tcase_add_test(tc, it_levels_by_subnet);
+	tcase_add_test(tc, flat_addresses_no_subnet_levels);
+	tcase_add_test(tc, office_pc_reaching_into_control);
 	suite_add_tcase(s, tc);
 	return s;
 }
