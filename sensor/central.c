@@ -750,19 +750,36 @@ pg_ready(struct central *c)
 	char sql[4096], cols[2048];
 	PGresult *r = NULL;
 	size_t t;
-	int ver;
+	int ver, have;
 
-	if (pg_run(c, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ");"
-		      "CREATE TABLE IF NOT EXISTS otzone_meta ("
-		      " key text PRIMARY KEY, value text NOT NULL);"
-		      "INSERT INTO otzone_meta VALUES('schema_version', '1')"
-		      " ON CONFLICT DO NOTHING;"
-		      "CREATE TABLE IF NOT EXISTS otzone_sensors ("
-		      " sensor_id text PRIMARY KEY, name text NOT NULL,"
-		      " push_seq bigint NOT NULL DEFAULT 0,"
-		      " rows_pushed bigint NOT NULL DEFAULT 0,"
-		      " first_push timestamptz, last_push timestamptz);",
-		0, NULL, NULL) != 0)
+	/* all tables there (made by an earlier sensor, or by a DBA for a
+	 * role without CREATE): no DDL at all */
+	if (pg_run(c, "BEGIN", 0, NULL, NULL) != 0 ||
+	    pg_run(c, "SELECT to_regclass('otzone_meta') IS NOT NULL AND"
+		      " to_regclass('otzone_sensors') IS NOT NULL AND"
+		      " to_regclass('otzone_sources') IS NOT NULL AND"
+		      " to_regclass('otzone_assets') IS NOT NULL AND"
+		      " to_regclass('otzone_flows') IS NOT NULL AND"
+		      " to_regclass('otzone_operations') IS NOT NULL",
+		0, NULL, &r) != 0)
+		goto fail;
+	have = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	r = NULL;
+	if (!have && pg_run(c, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY
+			       ");"
+			       "CREATE TABLE IF NOT EXISTS otzone_meta ("
+			       " key text PRIMARY KEY, value text NOT NULL);"
+			       "INSERT INTO otzone_meta"
+			       " VALUES('schema_version', '1')"
+			       " ON CONFLICT DO NOTHING;"
+			       "CREATE TABLE IF NOT EXISTS otzone_sensors ("
+			       " sensor_id text PRIMARY KEY, name text NOT NULL,"
+			       " push_seq bigint NOT NULL DEFAULT 0,"
+			       " rows_pushed bigint NOT NULL DEFAULT 0,"
+			       " first_push timestamptz,"
+			       " last_push timestamptz);",
+			0, NULL, NULL) != 0)
 		goto fail;
 	if (pg_run(c, "SELECT value FROM otzone_meta WHERE"
 		      " key = 'schema_version'", 0, NULL, &r) != 0)
@@ -775,7 +792,7 @@ pg_ready(struct central *c)
 		    "writes version %d", ver, CENTRAL_SCHEMA_VERSION);
 		goto fail;
 	}
-	for (t = 0; t < NTABLES; t++) {
+	for (t = 0; t < NTABLES && !have; t++) {
 		col_decl(cols, sizeof(cols), &tables[t], 1);
 		snprintf(sql, sizeof(sql),
 		    "CREATE TABLE IF NOT EXISTS %s (sensor_id text NOT NULL,"

@@ -20,6 +20,8 @@
 #   - the sensor stopped (SIGTERM) while the server is down, the server
 #     started, the sensor started again with no traffic: it catches up
 #     from the marks on disk
+#   - a role without CREATE pushes into tables made before (SELECT,
+#     INSERT, UPDATE granted)
 #   - push_interval spaces pushes out; the last flush (SIGTERM) pushes
 #     regardless
 #   - the marks stay bounded (at most one per row); with central off the
@@ -318,6 +320,23 @@ if start live; then
 		stop
 		[ $src -eq 0 ] && ok || bad "push_interval: exit $src"
 		same >"$tmp/same.out" && ok || { bad "push_interval: the last flush did not push"; cat "$tmp/same.out"; }
+	fi
+
+	# ---- a role that may not create tables: made already, rights given --
+	lpw=otz-Limited-0123456789
+	pg_sql "CREATE ROLE otzlimited LOGIN PASSWORD '$lpw'; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO otzlimited"
+	[ "$(pg_sql "SELECT has_schema_privilege('otzlimited', 'public', 'CREATE')")" = f ] &&
+		ok || bad "the limited role can create in public"
+	printf '%s\n' "$lpw" >"$tmp/pw2"
+	chmod 600 "$tmp/pw2"
+	conf limited "central:" "  url: postgresql://otzlimited@127.0.0.1:$pgport/postgres" \
+		"  password_file: $tmp/pw2" "  timeout: 2" "  retry_max: 1"
+	if start limited; then
+		nsx tcpreplay -q -i vb "$pcap2" >/dev/null 2>&1
+		health 'j["central"]["up"] and j["central"]["pending"] == 0 and j["central"]["pushes"] >= 1' 15 \
+			>"$tmp/h.json" && ok || bad "limited role: no push: $(cat "$tmp/h.json")"
+		stop
+		same >"$tmp/same.out" && ok || { bad "limited role: PostgreSQL differs"; cat "$tmp/same.out"; }
 	fi
 
 	# ---- central off: the marks and triggers are removed ----------------
