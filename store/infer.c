@@ -5,25 +5,42 @@
  * every decision carries its reason in words.
  *
  * The rules, first match wins:
- *   1. receives program or control operations, or is a DNP3 outstation /
- *      S7 / Modbus / CIP server        -> plc (rtu for DNP3), level 1
- *   2. CIP implicit I/O target, or CIP device type 7/10/12 (discrete
+ *   1. DNP3 outstation -> rtu, level 1
+ *   2. identifies as a controller (CIP device type 0x0E; a product,
+ *      model or OPC UA product URI of a controller family: S7-300/400/
+ *      1200/1500, Logix, Modicon M340/M580) and serves OPC UA or is a CIP
+ *      I/O target -> plc, level 1 (a PLC serving OPC UA, or exchanging
+ *      produced/consumed tags with another PLC, is still a PLC)
+ *   3. CIP implicit I/O target, or CIP device type 7/10/12 (discrete
  *      I/O, analog I/O, communications adapter) -> io-adapter, level 1
- *      (ISA-95 level 1: sensing and manipulating the process)
- *   3. sends program operations -> engineering-workstation, 2 (control
+ *      (ISA-95 level 1: sensing and manipulating the process); so is an
+ *      industrial protocol server that polls nobody, receives no program
+ *      or control operations, gave no identity and whose network card is
+ *      a remote I/O / gateway maker's (MOXA, ICP DAS, Brainboxes,
+ *      Acromag)
+ *   4. receives program or control operations, or is a S7 / Modbus /
+ *      CIP server -> plc, level 1, even when it is also a client (PLC to
+ *      PLC); except a server that gave no identity, receives no program
+ *      or control operations, polls controllers itself and whose network
+ *      card is a PC maker's (Dell, HP, Lenovo, VMware...): a computer
+ *      serving Modbus to a PLC is a SCADA server (rule 6)
+ *   5. sends program operations -> engineering-workstation, 2 (control
  *      operations alone are what operators do: hmi or scada-server)
- *   4. polls (reads or writes) controllers and serves an industrial
- *      protocol to other clients (it aggregates), or polls at least
- *      SCADA_MIN_SERVERS controllers -> scada-server, level 2; a poller
- *      that serves nobody -> hmi, level 2
- *   5. OPC UA server that is not a controller -> scada-server, level 2
- *      (with only OPC UA and IT clients it reads as a historian, 3)
- *   6. only IT protocols -> it-host, level 4 (3 when one of its peers
- *      is an OT asset: a DMZ or site-operations host)
- *   7. otherwise unknown, level null
+ *   6. polls (reads or writes) controllers and serves an industrial
+ *      protocol to other clients (it aggregates), or is a DNP3 master
+ *      station (DNP3 is telecontrol: its masters are SCADA), or polls
+ *      at least SCADA_MIN_SERVERS controllers
+ *      -> scada-server, level 2; a poller that serves nobody -> hmi,
+ *      level 2.  Several protocols are not enough: an operator station
+ *      often reads a S7, a Modbus and a Logix controller.
+ *   7. OPC UA server that says it is a historian -> historian, 3; other
+ *      OPC UA servers that are not controllers -> scada-server, level 2
+ *   8. only IT protocols -> it-host, level 4 (see it_levels)
+ *   9. otherwise unknown, level null
  * Then a second pass, which needs the first pass's controllers:
  *   - a server polled only by controllers, receiving no program or
- *     control operations, is remote I/O -> io-adapter, level 1;
+ *     control operations, polling nobody itself and not identified as a
+ *     controller, is remote I/O -> io-adapter, level 1;
  *   - an OPC UA server that receives writes or calls and is polled by
  *     several clients is an embedded controller -> plc, level 1 (an OPC
  *     UA server only read from stays scada-server);
@@ -31,7 +48,19 @@
  *     identification reads (SZL, device identification, Get_Attributes)
  *     is an engineering workstation, level 2;
  *   - a client that only reads, from servers none of which is a
- *     controller, is a historian, level 3.
+ *     controller, is a historian, level 3;
+ *   - an OPC UA server (not a controller) that polls nothing and whose
+ *     OT clients are all level-2 supervisory hosts is where they keep
+ *     history: historian, level 3.
+ * Last, the levels of IT-only hosts (it_levels): 3 for hosts that reach
+ * into the control side or serve mostly OT hosts, unless their subnet is
+ * an office one; hosts with no such traffic take their subnet's level.
+ *
+ * HMIs are level 2 wherever they sit, a panel inside a cell included:
+ * ISA-95 / IEC 62443-1-1 and Rockwell/Cisco CPwE put operator interfaces
+ * at level 2 (area supervisory control) and keep levels 0-2 in the
+ * cell/area zone; which cell an HMI belongs to is the zone proposal's
+ * business (subnets, who talks to whom), not its level.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -86,7 +115,7 @@ struct tally {
 	unsigned polled; /* distinct controller servers it reads/writes */
 	unsigned ot_clients_in; /* flows where an OT client uses it */
 	unsigned ot_flows, it_flows;
-	unsigned master : 1; /* DNP3 master / IEC 104 controlling station */
+	unsigned master : 1; /* DNP3 master station */
 	const char *prog_from, *ctrl_from, *prog_to, *ctrl_to;
 };
 
@@ -243,8 +272,9 @@ refine(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 	const char **ctl_name = calloc(na ? na : 1, sizeof(char *));
 	size_t i;
 
-	if (ot_client == NULL || by_ctl == NULL || by_other == NULL || in_write == NULL ||
-	    clients == NULL || disc_ctl == NULL || rw_ctl == NULL ||
+	if (ot_client == NULL || by_ctl == NULL || by_other == NULL ||
+	    in_write == NULL || clients == NULL || disc_ctl == NULL ||
+	    rw_ctl == NULL ||
 	    nonread == NULL || read_ctl == NULL || read_any == NULL ||
 	    ctl_name == NULL)
 		goto out;
@@ -664,9 +694,7 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 			t[c].ctrl_out++;
 			t[c].ctrl_to = f->server;
 		}
-		if (c >= 0 && (strcmp(f->protocol, "dnp3") == 0 ||
-				  strcmp(f->protocol, "iec60870") == 0) &&
-		    (rw || ctrl))
+		if (c >= 0 && strcmp(f->protocol, "dnp3") == 0 && (rw || ctrl))
 			t[c].master = 1;
 		if (c >= 0 && (rw || prog || ctrl) &&
 		    is_controller_proto(f->protocol))
