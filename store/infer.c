@@ -454,6 +454,50 @@ is_ot_asset(const struct st_asset *a)
 }
 
 /*
+ * IPv4 addresses laid out with no regard to the /24 (a flat /16 with
+ * hosts anywhere in it): the /24s in use are nearly as many as hosts
+ * dropped at random into the /16s in use would fill (above 80% of that
+ * expectation); subnets laid out by function fill far fewer.  Then the
+ * /24 says nothing about a host.  g is sorted by key.
+ */
+static int
+flat_v4(const struct sn *g, size_t ng)
+{
+	size_t j, n = 0, d24 = 0, d16 = 0;
+	const char *last = NULL, *last16 = NULL;
+	size_t len16 = 0;
+	double m, q = 1.0, expect;
+
+	for (j = 0; j < ng; j++) {
+		const char *k = g[j].key, *dot;
+
+		if (k[0] == 0 || strchr(k, ':') != NULL)
+			continue;
+		n++;
+		if (last != NULL && strcmp(last, k) == 0)
+			continue;
+		last = k;
+		d24++;
+		dot = strrchr(k, '.');
+		if (dot == NULL)
+			continue;
+		if (last16 == NULL || (size_t)(dot - k) != len16 ||
+		    strncmp(last16, k, len16) != 0) {
+			last16 = k;
+			len16 = (size_t)(dot - k);
+			d16++;
+		}
+	}
+	if (n == 0 || d16 == 0)
+		return 0;
+	m = 256.0 * (double)d16;
+	for (j = 0; j < n; j++)
+		q *= 1.0 - 1.0 / m;
+	expect = m * (1.0 - q);
+	return (double)d24 > 0.8 * expect;
+}
+
+/*
  * The level of hosts seen with IT protocols only.  Evidence of their
  * own: one that opens connections to OT assets (remote access, a jump
  * host, a mirror) is strong; one whose peers are mostly OT assets (a
@@ -478,7 +522,7 @@ it_levels(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 	unsigned char *ev = calloc(na ? na : 1, 1);
 	unsigned char *up = calloc(na ? na : 1, 1);
 	const char **peer_name = calloc(na ? na : 1, sizeof(char *));
-	size_t i, j, k, ng = 0, shared = 0;
+	size_t i, j, k, ng = 0;
 
 	if (g == NULL || ot_peer == NULL || it_peer == NULL ||
 	    opens == NULL || non_hist == NULL || ev == NULL || up == NULL ||
@@ -520,18 +564,10 @@ it_levels(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 		g[ng++].i = i;
 	}
 	qsort(g, ng, sizeof(*g), sn_cmp);
-	/* Addresses are laid out by subnet when most share their /24 with
-	 * another host; when most are alone in theirs (a flat /16, say) the
-	 * /24 says nothing and each host is judged on its own. */
-	for (j = 0; j < ng; j = k) {
-		for (k = j; k < ng && strcmp(g[k].key, g[j].key) == 0; k++)
-			;
-		if (k - j > 1 && g[j].key[0])
-			shared += k - j;
-	}
-	if (shared * 2 < ng)
+	if (flat_v4(g, ng))
 		for (j = 0; j < ng; j++)
-			g[j].key[0] = 0;
+			if (strchr(g[j].key, ':') == NULL)
+				g[j].key[0] = 0;
 	for (j = 0; j < ng; j = k) {
 		unsigned ot = 0, strong = 0, weak = 0, plain = 0, lifted = 0;
 		int maxlv = -1;
