@@ -10,6 +10,7 @@ fields are printed as notes: the generator's intent there is a target for
 the inference, not a contract."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,16 @@ def check(otz, pcap):
     return bad, notes
 
 
+def note_category(n):
+    """'asset IP (name): kind hmi, truth plc' -> 'kind plc -> hmi';
+    identity notes by field."""
+    m = re.search(r": (kind|purdue_level) (\S+), truth (\S+)$", n)
+    if m:
+        return "%s %s -> %s" % (m.group(1), m.group(3), m.group(2))
+    m = re.search(r": (identity\.\w+) ", n)
+    return m.group(1) if m else "other"
+
+
 def main():
     otz = os.path.abspath(sys.argv[1])
     top = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -115,10 +126,13 @@ def main():
         if f.endswith(".pcap") and os.path.exists(
             os.path.join(top, "pcaps", f[:-5] + ".truth.json")))
     npass = nfail = 0
+    cats = {}
     for p in pcaps:
         bad, notes = check(otz, p)
         for n in notes:
             print("truth: note %s: %s" % (os.path.basename(p), n))
+            cat = note_category(n)
+            cats[cat] = cats.get(cat, 0) + 1
         if bad:
             nfail += 1
             print("truth: FAIL %s: %d disagreements" % (
@@ -128,6 +142,10 @@ def main():
         else:
             npass += 1
             print("truth: ok   %s" % os.path.basename(p))
+    # the notes by category (truth -> otzone), most frequent first: the
+    # figure to compare before and after a change to store/infer.c
+    for cat, n in sorted(cats.items(), key=lambda x: (-x[1], x[0])):
+        print("truth: notes %3d %s" % (n, cat))
     print("truth: %d passed, %d failed" % (npass, nfail))
     return 1 if nfail else 0
 
