@@ -45,8 +45,9 @@
  *     several clients is an embedded controller -> plc, level 1 (an OPC
  *     UA server only read from stays scada-server);
  *   - a client whose operations on at least two controllers are mostly
- *     identification reads (SZL, device identification, Get_Attributes)
- *     is an engineering workstation, level 2;
+ *     identification reads (SZL, device identification, a CIP flow
+ *     whose only reads are Get_Attributes_All) is an engineering
+ *     workstation, level 2;
  *   - a client that only reads, from servers none of which is a
  *     controller, is a historian, level 3;
  *   - an OPC UA server (not a controller) that polls nothing and whose
@@ -678,8 +679,16 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 		long c = find(ix, na, f->client, f->client_vlan);
 		long s = find(ix, na, f->server, f->vlan);
 		int prog = 0, ctrl = 0, rw = 0, wr = 0, disc = 0;
+		int gaa_only = strcmp(f->protocol, "enip") == 0 &&
+		    f->n_ops > 0;
 
 		for (j = 0; j < f->n_ops; j++) {
+			/* CIP Get_Attributes_All (service 1) and nothing
+			 * else read: a tool reading the identity object */
+			if (strcmp(f->ops[j].cls, "session") != 0 &&
+			    (strcmp(f->ops[j].cls, "read") != 0 ||
+				f->ops[j].code != 1))
+				gaa_only = 0;
 			if (strcmp(f->ops[j].cls, "write") == 0)
 				wr = 1;
 			if (strcmp(f->ops[j].cls, "discover") == 0)
@@ -691,6 +700,10 @@ store_infer_kinds(struct st_asset *as, size_t na, const struct st_flow *fs,
 			else if (strcmp(f->ops[j].cls, "read") == 0 ||
 			    strcmp(f->ops[j].cls, "write") == 0)
 				rw = 1;
+		}
+		if (gaa_only && rw) {
+			disc = 1;
+			rw = 0;
 		}
 		rl[i].c = c;
 		rl[i].s = s;

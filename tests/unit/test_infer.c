@@ -418,6 +418,44 @@ START_TEST(office_pc_reaching_into_control)
 }
 END_TEST
 
+/* CIP Get_Attributes_All alone is an identity read: a client that only
+ * reads identities of two controllers (and polls an RTU once) is an
+ * engineering workstation, not a DNP3 master station; a flow with other
+ * reads too stays polling. */
+START_TEST(cip_identity_reads_are_identification)
+{
+	static struct fx x;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.4.0.30", "dnp3-master,enip-client");
+	asset(&x, "10.4.0.20", "enip-client");
+	asset(&x, "10.10.1.10", "enip-server");
+	asset(&x, "10.10.2.10", "enip-server");
+	asset(&x, "10.10.4.10", "dnp3-outstation");
+	flow(&x, "10.4.0.30", "10.10.1.10", "enip", "read", "session");
+	x.ops[x.nf - 1][0].code = 1; /* Get_Attributes_All */
+	flow(&x, "10.4.0.30", "10.10.2.10", "enip", "read", "session");
+	x.ops[x.nf - 1][0].code = 1;
+	flow(&x, "10.4.0.30", "10.10.4.10", "dnp3", "read", NULL);
+	flow(&x, "10.4.0.20", "10.10.1.10", "enip", "read", "read");
+	x.ops[x.nf - 1][0].code = 1;
+	x.ops[x.nf - 1][1].code = 76; /* Read Tag */
+	flow(&x, "10.4.0.20", "10.10.2.10", "enip", "read", "read");
+	x.ops[x.nf - 1][0].code = 1;
+	x.ops[x.nf - 1][1].code = 76;
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.4.0.30");
+	ck_assert_str_eq(g->kind, "engineering-workstation");
+	ck_assert_int_eq(g->purdue_level, 2);
+	ck_assert_str_eq(g->kind_reason,
+	    "identifies 2 controllers (identity and diagnostic reads)");
+	g = get(&x, "10.4.0.20");
+	ck_assert_str_eq(g->kind, "hmi");
+	ck_assert_str_eq(g->kind_reason, "polls 2 controllers");
+}
+END_TEST
+
 static Suite *
 infer_suite(void)
 {
@@ -435,6 +473,7 @@ infer_suite(void)
 	tcase_add_test(tc, it_levels_by_subnet);
 	tcase_add_test(tc, flat_addresses_no_subnet_levels);
 	tcase_add_test(tc, office_pc_reaching_into_control);
+	tcase_add_test(tc, cip_identity_reads_are_identification);
 	suite_add_tcase(s, tc);
 	return s;
 }
