@@ -55,7 +55,8 @@
  *     history: historian, level 3.
  * Last, the levels of IT-only hosts (it_levels): 3 for hosts that reach
  * into the control side or serve mostly OT hosts, unless their subnet is
- * an office one; hosts with no such traffic take their subnet's level.
+ * an office one; hosts with no such traffic take their subnet's level;
+ * an HMI or engineering workstation alone among office hosts is at 4.
  *
  * HMIs are level 2 wherever they sit, a panel inside a cell included:
  * ISA-95 / IEC 62443-1-1 and Rockwell/Cisco CPwE put operator interfaces
@@ -499,6 +500,43 @@ flat_v4(const struct sn *g, size_t ng)
 }
 
 /*
+ * The level is where a host sits: an HMI or engineering workstation
+ * (a client) alone among office hosts on its subnet (no other OT asset,
+ * at least two IT-only hosts at level 4) is at level 4, whatever it
+ * polls: a segmentation break, not a control-room host.  g: one subnet.
+ */
+static void
+office_clients(struct st_asset *as, const struct sn *g, size_t n)
+{
+	size_t i, ot = 0, office = 0;
+	char why[sizeof(as[0].kind_reason)];
+
+	if (n == 0 || g[0].key[0] == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct st_asset *a = &as[g[i].i];
+
+		if (strcmp(a->kind, "it-host") == 0 && a->purdue_level == 4)
+			office++;
+		else if (is_ot_asset(a))
+			ot++;
+	}
+	if (ot != 1 || office < 2)
+		return;
+	for (i = 0; i < n; i++) {
+		struct st_asset *a = &as[g[i].i];
+
+		if (strcmp(a->kind, "hmi") != 0 &&
+		    strcmp(a->kind, "engineering-workstation") != 0)
+			continue;
+		snprintf(why, sizeof(why), "%.180s; from an office subnet "
+		    "(%zu IT hosts)", a->kind_reason, office);
+		a->purdue_level = 4;
+		snprintf(a->kind_reason, sizeof(a->kind_reason), "%s", why);
+	}
+}
+
+/*
  * The level of hosts seen with IT protocols only.  Evidence of their
  * own: one that opens connections to OT assets (remote access, a jump
  * host, a mirror) is strong; one whose peers are mostly OT assets (a
@@ -640,6 +678,7 @@ it_levels(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 				    lifted ? 3 : maxlv);
 			}
 		}
+		office_clients(as, g + j, k - j);
 	}
 out:
 	free(g);

@@ -456,6 +456,44 @@ START_TEST(cip_identity_reads_are_identification)
 }
 END_TEST
 
+/* An HMI alone among office hosts on its subnet is at level 4 (where it
+ * sits); the same HMI on a subnet with another OT host stays at 2. */
+START_TEST(hmi_on_office_subnet_is_level_4)
+{
+	static struct fx x;
+	const struct st_asset *g;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.1.0.11", "modbus-client");
+	asset(&x, "10.1.0.12", "");
+	asset(&x, "10.1.0.13", "");
+	asset(&x, "10.1.0.20", "");
+	asset(&x, "10.10.2.10", "modbus-server");
+	asset(&x, "10.4.0.20", "modbus-client");
+	asset(&x, "10.4.0.21", "modbus-client");
+	asset(&x, "10.4.0.22", "");
+	asset(&x, "10.4.0.23", "");
+	flow(&x, "10.1.0.11", "10.10.2.10", "modbus", "write", NULL);
+	flow(&x, "10.1.0.11", "10.1.0.20", "http", NULL, NULL);
+	flow(&x, "10.1.0.12", "10.1.0.20", "http", NULL, NULL);
+	flow(&x, "10.1.0.13", "10.1.0.20", "http", NULL, NULL);
+	flow(&x, "10.4.0.20", "10.10.2.10", "modbus", "read", NULL);
+	flow(&x, "10.4.0.21", "10.10.2.10", "modbus", "read", NULL);
+	flow(&x, "10.4.0.22", "10.4.0.23", "http", NULL, NULL);
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	g = get(&x, "10.1.0.11");
+	ck_assert_str_eq(g->kind, "hmi");
+	ck_assert_int_eq(g->purdue_level, 4);
+	ck_assert_str_eq(g->kind_reason,
+	    "polls 1 controller; from an office subnet (3 IT hosts)");
+	ck_assert_int_eq(get(&x, "10.1.0.12")->purdue_level, 4);
+	g = get(&x, "10.4.0.20");
+	ck_assert_str_eq(g->kind, "hmi");
+	ck_assert_int_eq(g->purdue_level, 2);
+	ck_assert_int_eq(get(&x, "10.4.0.22")->purdue_level, 2);
+}
+END_TEST
+
 static Suite *
 infer_suite(void)
 {
@@ -474,6 +512,7 @@ infer_suite(void)
 	tcase_add_test(tc, flat_addresses_no_subnet_levels);
 	tcase_add_test(tc, office_pc_reaching_into_control);
 	tcase_add_test(tc, cip_identity_reads_are_identification);
+	tcase_add_test(tc, hmi_on_office_subnet_is_level_4);
 	suite_add_tcase(s, tc);
 	return s;
 }
