@@ -747,7 +747,7 @@ END_TEST
 START_TEST(flood_folded_scanner_kept)
 {
 	/* 400 spoofed sources each send one SYN to the server's port 80,
-	 * answered by RST: past GRAPH_NOISE_FANIN (256) new clients the
+	 * answered by RST: past GRAPH_NOISE_FANIN (16) new clients the
 	 * server is flooded and further sources get no flow and no asset,
 	 * while the server's asset counts every packet.  One scanner (a
 	 * known client) probing 400 ports of another server keeps a flow
@@ -784,14 +784,14 @@ START_TEST(flood_folded_scanner_kept)
 		}
 		ck_assert_str_eq(fs[i].protocol, "unknown");
 	}
-	ck_assert_uint_eq(to_srv, 256);
+	ck_assert_uint_eq(to_srv, 16);
 	ck_assert_uint_eq(to_other, 400);
-	ck_assert_uint_eq(nf, 656);
+	ck_assert_uint_eq(nf, 416);
 	store_free_flows(fs, nf);
 	ck_assert_int_eq(store_load_assets(r.st, &as, &na, err, sizeof(err)),
 	    0);
-	/* 256 sources, the scanner, the two servers */
-	ck_assert_uint_eq(na, 259);
+	/* 16 sources, the scanner, the two servers */
+	ck_assert_uint_eq(na, 19);
 	for (i = 0; i < na; i++)
 		if (strcmp(as[i].ip, "10.0.0.10") == 0)
 			ck_assert_uint_eq(as[i].packets, 800);
