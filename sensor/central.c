@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -511,13 +512,57 @@ struct central {
 	char *buf;	/* COPY data */
 	size_t used;
 
-	/* state and counters */
+	/* state and counters (the pusher thread's own) */
 	uint64_t next_try, backoff_us, last_try;
 	uint64_t pushes, errors, rows, pending, last_push_wall;
 	uint64_t down_since, last_warn;
 	int up, failing;
 	char last_error[512];
+
+	/*
+	 * The pusher thread.  Before central_start() db is the store's
+	 * handle (setup, in the capture thread); from then on it is the
+	 * thread's own connection and only the thread touches it, conn and
+	 * everything above.  The capture thread and the thread share only
+	 * what is below, under mu.
+	 */
+	char *dbpath;
+	pthread_t thr;
+	int started, joined;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int flushed;		/* a flush committed since the last look */
+	int stop;		/* the last flush: push once more and end */
+	uint64_t stop_deadline; /* of that last push (mono us) */
+	struct cstat {
+		uint64_t pushes, errors, rows, pending, last_push_wall;
+		int up;
+		char last_error[512];
+	} pub; /* what /metrics and /healthz show */
 };
+
+/* Copy the thread's counters to what the API reads. */
+static void
+publish(struct central *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->pub.pushes = c->pushes;
+	c->pub.errors = c->errors;
+	c->pub.rows = c->rows;
+	c->pub.pending = c->pending;
+	c->pub.last_push_wall = c->last_push_wall;
+	c->pub.up = c->up;
+	memcpy(c->pub.last_error, c->last_error, sizeof(c->pub.last_error));
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void
+snapshot(struct central *c, struct cstat *out)
+{
+	pthread_mutex_lock(&c->mu);
+	*out = c->pub;
+	pthread_mutex_unlock(&c->mu);
+}
 
 static int
 deadline_left_ms(const struct central *c)
@@ -972,6 +1017,7 @@ push_batch(struct central *c, int *local)
 	char sql[4096], cols[2048], num[32];
 	sqlite3_stmt *q = NULL;
 	long long sent = 0;
+	uint64_t t_lock;
 	size_t t, left = c->batch, first;
 	const char *p[2];
 	PGresult *r = NULL;
@@ -1124,7 +1170,9 @@ push_batch(struct central *c, int *local)
 	lexec(c->db, "COMMIT", NULL, 0); /* end the read snapshot */
 	if (pg_run(c, "COMMIT", 0, NULL, NULL) != 0)
 		return -1;
-	/* committed: forget the marks whose rows did not change since */
+	/* committed: forget the marks whose rows did not change since (the
+	 * write lock, which the flush waits for meanwhile: timed) */
+	t_lock = mono_us();
 	if (lexec(c->db, "BEGIN IMMEDIATE", c->last_error,
 		sizeof(c->last_error)) != 0 ||
 	    sqlite3_prepare_v2(c->db, "DELETE FROM central_dirty WHERE"
@@ -1144,6 +1192,8 @@ push_batch(struct central *c, int *local)
 	if (state_set(c->db, "push_seq", num) != 0 ||
 	    lexec(c->db, "COMMIT", NULL, 0) != 0)
 		goto local_after;
+	LOG_D("central: %zu marks cleared, sensor database write-locked "
+	      "%" PRIu64 " ms", c->n_marks, (mono_us() - t_lock) / 1000u);
 	return sent;
 local_after:
 	/* the server has the rows; the marks stay and are sent again */
@@ -1215,13 +1265,33 @@ central_new(const struct central_cfg *cfg, sqlite3 *db, char *errbuf,
 {
 	struct central *c;
 	char id[64], host[128];
+	const char *path;
 
 	if (central_url_check(cfg->url, errbuf, errlen) != 0)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto oom;
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		c = NULL;
+		goto oom;
+	}
+	if (pthread_cond_init(&c->cv, NULL) != 0) {
+		pthread_mutex_destroy(&c->mu);
+		free(c);
+		c = NULL;
+		goto oom;
+	}
 	c->cfg = *cfg;
 	c->db = db;
+	path = sqlite3_db_filename(db, "main");
+	if (path == NULL || path[0] == '\0') {
+		snprintf(errbuf, errlen, "central: the sensor database has no "
+					 "file name");
+		goto fail;
+	}
+	if ((c->dbpath = strdup(path)) == NULL)
+		goto oom;
 	c->batch = cfg->batch_rows ? cfg->batch_rows : 10000u;
 	if ((c->url = strdup(cfg->url)) == NULL ||
 	    (c->buf = malloc(COPY_BUF)) == NULL)
@@ -1253,6 +1323,7 @@ central_new(const struct central_cfg *cfg, sqlite3 *db, char *errbuf,
 	if ((c->id = strdup(id)) == NULL || (c->name = strdup(host)) == NULL)
 		goto oom;
 	c->pending = count_marks(db);
+	publish(c);
 	return c;
 oom:
 	snprintf(errbuf, errlen, "out of memory");
@@ -1261,12 +1332,24 @@ fail:
 	return NULL;
 }
 
+static void central_join(struct central *);
+
 void
 central_free(struct central *c)
 {
 	if (c == NULL)
 		return;
+	if (c->started && !c->joined) {
+		central_join(c);
+		if (!c->joined)
+			return; /* still running: leave it to the exit */
+	}
 	conn_drop(c);
+	if (c->started)
+		sqlite3_close(c->db); /* the thread's own */
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c->dbpath);
 	if (c->password != NULL) {
 		memset(c->password, 0, strlen(c->password));
 		free(c->password);
@@ -1280,9 +1363,14 @@ central_free(struct central *c)
 }
 
 uint64_t
-central_pending(const struct central *c)
+central_pending(struct central *c)
 {
-	return c ? c->pending : 0;
+	struct cstat st;
+
+	if (c == NULL)
+		return 0;
+	snapshot(c, &st);
+	return st.pending;
 }
 
 static void
@@ -1318,44 +1406,164 @@ push_failed(struct central *c, int local)
 	}
 }
 
-static int push_now(struct central *, uint64_t);
+static int push_now(struct central *, uint64_t, uint64_t);
+
+/* One push after a flush (the pusher thread): skipped while backing off
+ * or before push_interval has passed. */
+static void
+push_after_flush(struct central *c)
+{
+	uint64_t now = mono_us();
+
+	if (now < c->next_try) {
+		/* not now (backoff, push_interval): what waits, for the
+		 * metrics */
+		c->pending = count_marks(c->db);
+		return;
+	}
+	push_now(c, now, now + (uint64_t)(c->cfg.timeout_s ? c->cfg.timeout_s
+							   : 5u) *
+	    1000000u);
+}
+
+/*
+ * The pusher thread: a push after each flush it is told of, one last
+ * push (whatever the backoff) when told to stop, then it ends.  Its
+ * waits on the server are bounded by central.timeout; none of them
+ * holds the capture thread, which only signals.
+ */
+static void *
+pusher(void *arg)
+{
+	struct central *c = arg;
+	uint64_t dl;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->flushed && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		c->flushed = 0;
+		pthread_mutex_unlock(&c->mu);
+		push_after_flush(c);
+		publish(c);
+		pthread_mutex_lock(&c->mu);
+	}
+	dl = c->stop_deadline;
+	pthread_mutex_unlock(&c->mu);
+	/* the last flush: once more regardless of the backoff, within what
+	 * is left of central.timeout since the stop was asked for (a push
+	 * under way when it came ended before that: it started earlier) */
+	push_now(c, mono_us(), dl);
+	if (c->pending > 0)
+		LOG_W("central: %s: %" PRIu64 " rows not pushed yet: "
+		      "kept in the database for the next start",
+		    c->display, c->pending);
+	conn_drop(c);
+	publish(c);
+	return NULL;
+}
+
+int
+central_start(struct central *c, char *errbuf, size_t errlen)
+{
+	sigset_t all, old;
+	sqlite3 *own = NULL;
+	int r;
+
+	if (c == NULL || c->started)
+		return 0;
+	/* the thread's own connection to the sensor's database (WAL: its
+	 * reads run beside the flush); opened as the sensor's user */
+	if (sqlite3_open_v2(c->dbpath, &own, SQLITE_OPEN_READWRITE,
+		NULL) != SQLITE_OK) {
+		snprintf(errbuf, errlen, "central: %s: %s", c->dbpath,
+		    own ? sqlite3_errmsg(own) : "out of memory");
+		sqlite3_close(own);
+		return -1;
+	}
+	sqlite3_busy_timeout(own, 5000);
+	c->db = own;
+	/* no signal for the thread: the capture thread's event loop takes
+	 * them all */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&c->thr, NULL, pusher, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		snprintf(errbuf, errlen, "central: thread: %s", strerror(r));
+		sqlite3_close(own);
+		c->db = NULL;
+		return -1;
+	}
+	c->started = 1;
+	return 0;
+}
+
+/* Ask the thread for its last push and wait for it: at most until that
+ * push's deadline and a second more (a DNS lookup of libpq's is not
+ * bounded: then the thread is left to the process's exit). */
+static void
+central_join(struct central *c)
+{
+	struct timespec ts;
+	uint64_t until, now;
+
+	pthread_mutex_lock(&c->mu);
+	if (!c->stop) {
+		c->stop = 1;
+		c->stop_deadline = mono_us() +
+		    (uint64_t)(c->cfg.timeout_s ? c->cfg.timeout_s : 5u) *
+			1000000u;
+		pthread_cond_signal(&c->cv);
+	}
+	until = c->stop_deadline;
+	pthread_mutex_unlock(&c->mu);
+	/* pthread_timedjoin_np counts on CLOCK_REALTIME */
+	now = mono_us();
+	until = (until + 1000000u > now ? until + 1000000u - now : 0) +
+	    wall_us();
+	ts.tv_sec = (time_t)(until / 1000000u);
+	ts.tv_nsec = (long)(until % 1000000u) * 1000;
+	if (pthread_timedjoin_np(c->thr, NULL, &ts) == 0) {
+		c->joined = 1;
+		return;
+	}
+	LOG_W("central: %s: the last push did not end in time: leaving it",
+	    c->display);
+}
 
 int
 central_push(struct central *c, int force)
 {
-	uint64_t now = mono_us();
+	struct cstat st;
 
 	if (c == NULL)
 		return 0;
-	if (!force && now < c->next_try) {
-		/* not now (backoff, push_interval): what waits, for the
-		 * metrics */
-		c->pending = count_marks(c->db);
-		return c->pending > 0;
+	if (c->started && !c->joined) {
+		if (force) {
+			central_join(c);
+		} else {
+			pthread_mutex_lock(&c->mu);
+			c->flushed = 1;
+			pthread_cond_signal(&c->cv);
+			pthread_mutex_unlock(&c->mu);
+		}
 	}
-	if (force) {
-		int r = push_now(c, now);
-
-		if (c->pending > 0)
-			LOG_W("central: %s: %" PRIu64 " rows not pushed yet: "
-			      "kept in the database for the next start",
-			    c->display, c->pending);
-		return r;
-	}
-	return push_now(c, now);
+	snapshot(c, &st);
+	return st.pending > 0;
 }
 
 static int
-push_now(struct central *c, uint64_t now)
+push_now(struct central *c, uint64_t now, uint64_t deadline)
 {
 	uint64_t t0, dur, rows0 = c->rows;
 	long long n;
 	int local = 0, more = 0, again;
 
 	c->last_try = now;
-	c->deadline = now + (uint64_t)(c->cfg.timeout_s ? c->cfg.timeout_s
-							 : 5u) *
-	    1000000u;
+	c->deadline = deadline;
 	c->pending = count_marks(c->db);
 	if (c->pending == 0) {
 		/* nothing to send: no round trip (an idle connection that
@@ -1390,6 +1598,7 @@ push_now(struct central *c, uint64_t now)
 		c->backoff_us = 0;
 		c->up = 1;
 		c->last_error[0] = '\0';
+		publish(c);
 		if (c->pending == 0 || n == 0)
 			break;
 		/* another batch only if one as long fits twice in what is
@@ -1427,46 +1636,51 @@ failed:
 }
 
 void
-central_metrics(const struct central *c, FILE *f)
+central_metrics(struct central *c, FILE *f)
 {
+	struct cstat st;
+
 	if (c == NULL)
 		return;
+	snapshot(c, &st);
 	fputs("# HELP otzone_central_up 1 when the last push to PostgreSQL "
 	      "succeeded.\n# TYPE otzone_central_up gauge\n", f);
-	fprintf(f, "otzone_central_up %d\n", c->up);
+	fprintf(f, "otzone_central_up %d\n", st.up);
 	fputs("# HELP otzone_central_pending_rows Rows changed and not yet "
 	      "in PostgreSQL.\n# TYPE otzone_central_pending_rows gauge\n",
 	    f);
-	fprintf(f, "otzone_central_pending_rows %" PRIu64 "\n", c->pending);
+	fprintf(f, "otzone_central_pending_rows %" PRIu64 "\n", st.pending);
 	fputs("# HELP otzone_central_rows_pushed_total Rows upserted into "
 	      "PostgreSQL.\n# TYPE otzone_central_rows_pushed_total counter\n",
 	    f);
-	fprintf(f, "otzone_central_rows_pushed_total %" PRIu64 "\n", c->rows);
+	fprintf(f, "otzone_central_rows_pushed_total %" PRIu64 "\n", st.rows);
 	fputs("# HELP otzone_central_pushes_total Committed push "
 	      "transactions.\n# TYPE otzone_central_pushes_total counter\n",
 	    f);
-	fprintf(f, "otzone_central_pushes_total %" PRIu64 "\n", c->pushes);
+	fprintf(f, "otzone_central_pushes_total %" PRIu64 "\n", st.pushes);
 	fputs("# HELP otzone_central_push_errors_total Failed pushes (the "
 	      "rows stay marked).\n# TYPE otzone_central_push_errors_total "
 	      "counter\n", f);
 	fprintf(f, "otzone_central_push_errors_total %" PRIu64 "\n",
-	    c->errors);
+	    st.errors);
 	fputs("# HELP otzone_central_last_push_timestamp_seconds Wall-clock "
 	      "time of the last committed push.\n# TYPE "
 	      "otzone_central_last_push_timestamp_seconds gauge\n", f);
 	fprintf(f, "otzone_central_last_push_timestamp_seconds %.3f\n",
-	    (double)c->last_push_wall / 1e6);
+	    (double)st.last_push_wall / 1e6);
 }
 
 void
-central_health_json(const struct central *c, FILE *f)
+central_health_json(struct central *c, FILE *f)
 {
+	struct cstat st;
 	char t[40];
 
 	if (c == NULL) {
 		fputs("null", f);
 		return;
 	}
+	snapshot(c, &st);
 	fputs("{\"url\": ", f);
 	json_str(f, c->display);
 	fprintf(f, ", \"sensor_id\": ");
@@ -1474,12 +1688,12 @@ central_health_json(const struct central *c, FILE *f)
 	fprintf(f, ", \"up\": %s, \"pending\": %" PRIu64 ", \"pushed\": %"
 		   PRIu64 ", \"pushes\": %" PRIu64 ", \"errors\": %" PRIu64
 		   ", \"last_push\": ",
-	    c->up ? "true" : "false", c->pending, c->rows, c->pushes,
-	    c->errors);
-	fmt_time((int64_t)c->last_push_wall, t, sizeof(t));
-	json_str(f, c->last_push_wall ? t : "");
+	    st.up ? "true" : "false", st.pending, st.rows, st.pushes,
+	    st.errors);
+	fmt_time((int64_t)st.last_push_wall, t, sizeof(t));
+	json_str(f, st.last_push_wall ? t : "");
 	fputs(", \"last_error\": ", f);
-	json_str(f, c->last_error);
+	json_str(f, st.last_error);
 	fputs("}", f);
 }
 

@@ -10,7 +10,9 @@
  *    transaction per batch (upserts of absolute values keyed by the
  *    sensor and the row, so a replay is harmless) and clears a mark only
  *    after the COMMIT, and only if the row did not change meanwhile.
- *    Every wait on the server is bounded by central.timeout.
+ *    The pusher is a thread of its own (own SQLite and libpq
+ *    connections): the capture loop only signals it.  Every wait on the
+ *    server is bounded by central.timeout.
  *  - pull (the CLI): `--db postgresql://...` copies each sensor's rows
  *    into a temporary SQLite database of the sensor's own schema and
  *    merges them into a temporary site database (store_merge), on
@@ -69,21 +71,35 @@ void central_free(struct central *); /* NULL is safe */
 int central_disable(struct sqlite3 *db, char *errbuf, size_t errlen);
 
 /*
- * After a flush: push what is marked, within central.timeout.  Skipped
- * while backing off after a failure unless force (the last flush).
- * Returns 0 when nothing is left to push, 1 when marks remain (link
- * down, or more than fitted in the time), -1 on a local error.
+ * Start the pusher thread, with its own connection to the sensor's
+ * database (from here on the store's handle given to central_new() is
+ * not used).  Call it after privileges are dropped: the thread, its
+ * SQLite and libpq connections are the sensor user's.  0, -1 with
+ * errbuf.
+ */
+int central_start(struct central *, char *errbuf, size_t errlen);
+
+/*
+ * After a flush (the capture thread): tell the pusher thread, which
+ * pushes what is marked within central.timeout, unless it is backing
+ * off after a failure or push_interval has not passed.  Never waits for
+ * the push.  With force (the last flush) the thread pushes once more
+ * regardless of the backoff and ends; this call waits for it, at most
+ * central.timeout (and a second).  Returns 1 when marks remained at the
+ * last push the thread finished, else 0.
  */
 int central_push(struct central *, int force);
 
 /* Rows still marked (as of the last push or setup). */
-uint64_t central_pending(const struct central *);
+uint64_t central_pending(struct central *);
 
-/* Prometheus lines (otzone_central_*). */
-void central_metrics(const struct central *, FILE *);
+/* Prometheus lines (otzone_central_*).  These three read what the
+ * pusher thread published, under its mutex: safe from the capture
+ * thread at any time, never waiting for a push. */
+void central_metrics(struct central *, FILE *);
 /* JSON object {"url", "up", "pending", "pushed", "pushes", "errors",
  * "last_push", "last_error"} for /healthz. */
-void central_health_json(const struct central *, FILE *);
+void central_health_json(struct central *, FILE *);
 
 /*
  * Read side: build a site database at site_path (which must not exist)

@@ -777,8 +777,9 @@ daemon_flush(struct daemon *d, int tries)
 	intervals_write(d, ok, d->last_flush_ms, ok ? 0 : pending, secs);
 	LOG_D("flush %s: %" PRIu64 " packets in the interval, %" PRIu64
 	      " ms", ok ? "ok" : "failed", pending, d->last_flush_ms);
-	/* what the flush changed, to PostgreSQL (bounded by
-	 * central.timeout; the last flush tries even while backing off) */
+	/* what the flush changed, to PostgreSQL: the pusher thread is told
+	 * and this returns at once; the last flush waits for its push, at
+	 * most central.timeout, which tries even while backing off */
 	central_push(d->central, d->stopping);
 	return ok ? 0 : -1;
 }
@@ -1785,6 +1786,12 @@ daemon_run(const struct sensor_config *cfg, daemon_reload_fn reload,
 	}
 	/* everything privileged is open: become the configured user */
 	if (drop_privileges(&d->cfg, err, sizeof(err)) != 0) {
+		LOG_E("%s", err);
+		goto out;
+	}
+	/* the pusher thread: after the drop (it runs as the sensor's user,
+	 * with HOME set for libpq), before the first flush */
+	if (central_start(d->central, err, sizeof(err)) != 0) {
 		LOG_E("%s", err);
 		goto out;
 	}

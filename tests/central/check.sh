@@ -263,6 +263,55 @@ if start live; then
 		ok || bad "hung server resumed: no catch-up: $(cat "$tmp/h.json")"
 	same >"$tmp/same.out" && ok || { bad "after a hung server: PostgreSQL differs"; cat "$tmp/same.out"; }
 
+	# ---- the push never holds the capture loop ------------------------
+	# The pusher is a thread: with the server hung (each push waits the
+	# whole central.timeout of 5 s), /healthz answers at once and a replay
+	# at 2000 frames/s is captured whole through a 1 MiB ring, which a
+	# capture loop held for 5 s would overflow (checked against the
+	# single-threaded daemon: it drops, and /healthz takes seconds).
+	stop
+	conf ring "central:" "  url: $url" "  password_file: $tmp/pw" \
+		"  timeout: 5" "  retry_max: 1"
+	sed -i 's/^  interfaces: \[va\]$/&\n  buffer_mb: 1/' "$tmp/ring.conf"
+	if start ring; then
+		# every thread of the sensor runs as nobody, the pusher too
+		uid=$(id -u nobody)
+		nt=0
+		for st in /proc/$spid/task/*/status; do
+			u=$(awk '/^Uid:/ {print $2 $3 $4 $5}' "$st")
+			[ "$u" = "$uid$uid$uid$uid" ] || bad "thread $st runs as uid $u"
+			nt=$((nt + 1))
+		done
+		[ $nt -ge 2 ] && ok || bad "want the pusher thread, got $nt threads"
+		health 'j["central"]["up"] and j["central"]["pending"] == 0' 15 >"$tmp/h.json" ||
+			bad "ring: no first push: $(cat "$tmp/h.json")"
+		before=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$tmp/h.json")
+		e0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["central"]["errors"])' "$tmp/h.json")
+		# the server's processes now (the sensor's backend is new)
+		pgk=$(pgrep -P "$pm" | tr '\n' ' ')
+		kill -STOP "$pm" $pgk
+		nsx tcpreplay -q --pps=2000 --loop=3 -i vb "$pcap" >/dev/null 2>&1 &
+		rpid=$!
+		slow=$(nsx python3 "$here/latency.py" "$base/healthz" 5.5)
+		wait "$rpid"
+		rpid=
+		[ "$slow" -lt 500 ] && ok || bad "hung server: /healthz took ${slow} ms during a push"
+		want=$((before + 3 * $(python3 "$top/tests/daemon/util.py" frames "$pcap")))
+		health "j[\"packets\"] == $want and j[\"interfaces\"][0][\"kernel_drops\"] == 0" 5 \
+			>"$tmp/h.json" && ok || bad "hung server, 1 MiB ring: capture held: want $want packets: $(cat "$tmp/h.json")"
+		# and a push was under way: it timed out
+		health "j[\"central\"][\"errors\"] > $e0 and j[\"central\"][\"last_error\"] == \"no answer within 5s (central.timeout)\"" 10 \
+			>"$tmp/h.json" && ok || bad "hung server, 1 MiB ring: no push timed out: $(cat "$tmp/h.json")"
+		kill -CONT "$pm" $pgk
+		health 'j["central"]["up"] and j["central"]["pending"] == 0' 20 >"$tmp/h.json" &&
+			ok || bad "ring: no catch-up: $(cat "$tmp/h.json")"
+		stop
+		[ $src -eq 0 ] && ok || bad "ring: exit $src"
+		same >"$tmp/same.out" && ok || { bad "ring: PostgreSQL differs"; cat "$tmp/same.out"; }
+	fi
+	kill -CONT "$pm" $pgk 2>/dev/null
+	start live || bad "live: restart after the ring check"
+
 	# ---- stopped while the server is down; started again: catches up ---
 	pg_down
 	nsx tcpreplay -q -i vb "$pcap2" >/dev/null 2>&1

@@ -156,7 +156,10 @@ START_TEST(test_marks)
 	ex(db, "INSERT INTO sources(path) VALUES('iface:x');"
 	       "INSERT INTO assets(vlan, ip, ip_text) VALUES(0, x'02', 'b')");
 	ck_assert_int_eq(q1(db, "SELECT count(*) FROM central_dirty"), 5);
-	/* the server cannot be reached: the push fails, the marks stay */
+	/* the server cannot be reached: the push (the pusher thread's,
+	 * with its own connection) fails, the marks stay */
+	ck_assert_msg(central_start(c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(central_push(c, 0), 1);
 	ck_assert_int_eq(central_push(c, 1), 1);
 	ck_assert_int_eq(q1(db, "SELECT count(*) FROM central_dirty"), 5);
 	ck_assert_uint_eq(central_pending(c), 5);
