@@ -457,46 +457,46 @@ is_ot_asset(const struct st_asset *a)
 
 /*
  * IPv4 addresses laid out with no regard to the /24 (a flat /16 with
- * hosts anywhere in it): the /24s in use are nearly as many as hosts
- * dropped at random into the /16s in use would fill (above 80% of that
+ * hosts anywhere in it): in a /16, the /24s in use are nearly as many as
+ * its hosts dropped there at random would fill (above 80% of that
  * expectation); subnets laid out by function fill far fewer.  Then the
- * /24 says nothing about a host.  g is sorted by key.
+ * /24 says nothing about a host, and its key is cleared.  Each /16 is
+ * judged alone (a flood of random sources elsewhere changes nothing).
+ * g is sorted by key, so a /16's keys are contiguous.
  */
-static int
-flat_v4(const struct sn *g, size_t ng)
+static void
+clear_flat_v4(struct sn *g, size_t ng)
 {
-	size_t j, n = 0, d24 = 0, d16 = 0;
-	const char *last = NULL, *last16 = NULL;
-	size_t len16 = 0;
-	double m, q = 1.0, expect;
+	size_t j = 0, k, x, n, d24;
+	size_t len16;
+	double q, expect;
 
-	for (j = 0; j < ng; j++) {
-		const char *k = g[j].key, *dot;
+	while (j < ng) {
+		const char *dot = strrchr(g[j].key, '.');
 
-		if (k[0] == 0 || strchr(k, ':') != NULL)
+		if (g[j].key[0] == 0 || strchr(g[j].key, ':') != NULL ||
+		    dot == NULL) {
+			j++;
 			continue;
-		n++;
-		if (last != NULL && strcmp(last, k) == 0)
-			continue;
-		last = k;
-		d24++;
-		dot = strrchr(k, '.');
-		if (dot == NULL)
-			continue;
-		if (last16 == NULL || (size_t)(dot - k) != len16 ||
-		    strncmp(last16, k, len16) != 0) {
-			last16 = k;
-			len16 = (size_t)(dot - k);
-			d16++;
 		}
+		len16 = (size_t)(dot - g[j].key) + 1; /* "a.b." */
+		n = 0;
+		d24 = 0;
+		for (k = j; k < ng && strncmp(g[k].key, g[j].key, len16) == 0 &&
+		     strchr(g[k].key + len16, '.') == NULL; k++) {
+			n++;
+			if (k == j || strcmp(g[k].key, g[k - 1].key) != 0)
+				d24++;
+		}
+		q = 1.0;
+		for (x = 0; x < n; x++)
+			q *= 1.0 - 1.0 / 256.0;
+		expect = 256.0 * (1.0 - q);
+		if ((double)d24 > 0.8 * expect)
+			for (x = j; x < k; x++)
+				g[x].key[0] = 0;
+		j = k;
 	}
-	if (n == 0 || d16 == 0)
-		return 0;
-	m = 256.0 * (double)d16;
-	for (j = 0; j < n; j++)
-		q *= 1.0 - 1.0 / m;
-	expect = m * (1.0 - q);
-	return (double)d24 > 0.8 * expect;
 }
 
 /*
@@ -603,10 +603,7 @@ it_levels(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 		g[ng++].i = i;
 	}
 	qsort(g, ng, sizeof(*g), sn_cmp);
-	if (flat_v4(g, ng))
-		for (j = 0; j < ng; j++)
-			if (strchr(g[j].key, ':') == NULL)
-				g[j].key[0] = 0;
+	clear_flat_v4(g, ng);
 	for (j = 0; j < ng; j = k) {
 		unsigned ot = 0, strong = 0, weak = 0, plain = 0, lifted = 0;
 		int maxlv = -1;

@@ -7,7 +7,7 @@
 
 #include "../../store/store.h"
 
-#define MAXA 16
+#define MAXA 24
 #define MAXF 32
 
 struct fx {
@@ -494,6 +494,32 @@ START_TEST(hmi_on_office_subnet_is_level_4)
 }
 END_TEST
 
+/* Flatness is judged per /16: random sources in 11.0.0.0/8 (a flood) do
+ * not turn off subnet levels in the structured plant. */
+START_TEST(flat_elsewhere_keeps_plant_subnets)
+{
+	static struct fx x;
+	char ip[48];
+	int i;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.4.0.10", "s7-client");
+	asset(&x, "10.4.0.30", "");
+	asset(&x, "10.10.1.10", "s7-server");
+	flow(&x, "10.4.0.10", "10.10.1.10", "s7comm", "read", NULL);
+	for (i = 0; i < 12; i++) {
+		snprintf(ip, sizeof(ip), "11.%d.%d.%d", i % 3, i * 17 % 256,
+		    i * 29 % 250 + 1);
+		asset(&x, ip, "");
+		flow(&x, ip, "10.4.0.30", "http", NULL, NULL);
+	}
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	ck_assert_int_eq(get(&x, "10.4.0.30")->purdue_level, 2);
+	ck_assert_str_eq(get(&x, "10.4.0.30")->kind_reason, "IT protocols only; "
+	    "on the subnet of OT assets (10.4.0.10, level 2)");
+}
+END_TEST
+
 static Suite *
 infer_suite(void)
 {
@@ -513,6 +539,7 @@ infer_suite(void)
 	tcase_add_test(tc, office_pc_reaching_into_control);
 	tcase_add_test(tc, cip_identity_reads_are_identification);
 	tcase_add_test(tc, hmi_on_office_subnet_is_level_4);
+	tcase_add_test(tc, flat_elsewhere_keeps_plant_subnets);
 	suite_add_tcase(s, tc);
 	return s;
 }
