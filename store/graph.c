@@ -442,7 +442,10 @@ graph_edge_noise(struct graph *g, uint16_t cvlan, const uint8_t client[16],
 	f = graph_asset_find(g, cvlan, client) == NULL
 	    ? fanin_get(g, vlan, server) : NULL;
 	if (f != NULL && f->n >= GRAPH_NOISE_FANIN) {
-		g->edges_capped++; /* a flood's client: folded */
+		/* a flood's client: folded into the server's counters, not
+		 * dropped (not a cap hit: "dropped by caps" and the drop
+		 * events stay what the caps dropped) */
+		g->noise_folded++;
 		return NULL;
 	}
 	n = g->n_edges;

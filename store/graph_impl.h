@@ -66,10 +66,10 @@ struct g_edge {
  * payload) reached it from clients never seen before.  Past
  * GRAPH_NOISE_FANIN of them the server is being flooded (spoofed
  * sources, or a swarm): further new clients get no edge and no asset of
- * their own (refusals counted as cap hits), while the server's asset
- * still counts the packets.  A known client (a plant host, a scanner
- * already inventoried) is never folded, so one scanner probing every port
- * stays visible port by port.  The table is bounded; a server that finds
+ * their own (counted in noise_folded, not as a cap hit), while the
+ * server's asset still counts the packets.  A known client (a plant
+ * host, a scanner already inventoried) is never folded, so one scanner
+ * probing every port stays visible port by port.  The table is bounded; a server that finds
  * it full is not folded.
  */
 /* 16: a flood's sources are scattered addresses, and every one kept as
@@ -101,6 +101,7 @@ struct graph {
 	char *pnames[GRAPH_MAX_PROTO_NAMES];
 	uint32_t n_pnames;
 	uint64_t assets_capped, edges_capped, ops_capped;
+	uint64_t noise_folded; /* flood clients given no edge (fan-in) */
 	struct g_fanin *fanin; /* GRAPH_FANIN_SLOTS, allocated on first use */
 	uint32_t n_fanin;
 };
