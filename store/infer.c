@@ -599,6 +599,10 @@ it_levels(struct st_asset *as, size_t na, const struct rel *rl, size_t nf)
 	for (i = 0; i < na; i++) {
 		if (strcmp(as[i].kind, "it-host") != 0 && !is_ot_asset(&as[i]))
 			continue;
+		/* no protocol recognised in any of its traffic (payload-less
+		 * connections: a flood's spoofed sources): no vote */
+		if (as[i].protocols[0] == 0)
+			continue;
 		subnet_key(as[i].ip, g[ng].key, sizeof(g[ng].key));
 		g[ng++].i = i;
 	}

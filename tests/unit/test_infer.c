@@ -29,6 +29,23 @@ asset(struct fx *x, const char *ip, const char *roles)
 	return a;
 }
 
+/* The protocol joins the asset's list, as the store does. */
+static void
+add_proto(struct fx *x, const char *ip, const char *proto)
+{
+	size_t i, n;
+
+	for (i = 0; i < x->na; i++) {
+		struct st_asset *a = &x->a[i];
+
+		if (strcmp(a->ip, ip) != 0 || strstr(a->protocols, proto))
+			continue;
+		n = strlen(a->protocols);
+		snprintf(a->protocols + n, sizeof(a->protocols) - n, "%s%s",
+		    n ? "," : "", proto);
+	}
+}
+
 /* A flow with up to two operations "class:code". */
 static void
 flow(struct fx *x, const char *c, const char *s, const char *proto,
@@ -37,6 +54,9 @@ flow(struct fx *x, const char *c, const char *s, const char *proto,
 	struct st_flow *f = &x->f[x->nf];
 	const char *ops[2] = {op1, op2};
 	int i;
+
+	add_proto(x, c, proto);
+	add_proto(x, s, proto);
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->client, sizeof(f->client), "%s", c);
@@ -520,6 +540,32 @@ START_TEST(flat_elsewhere_keeps_plant_subnets)
 }
 END_TEST
 
+/* Hosts seen only in payload-less connections (spoofed flood sources,
+ * no protocol recognised) do not vote on their subnet's level. */
+START_TEST(payloadless_sources_do_not_vote)
+{
+	static struct fx x;
+	char ip[48];
+	int i;
+
+	memset(&x, 0, sizeof(x));
+	asset(&x, "10.4.0.10", "s7-client");
+	asset(&x, "10.4.0.30", "");
+	asset(&x, "10.10.1.10", "s7-server");
+	asset(&x, "10.1.0.5", "");
+	flow(&x, "10.4.0.10", "10.10.1.10", "s7comm", "read", NULL);
+	flow(&x, "10.1.0.5", "10.4.0.30", "smb", NULL, NULL);
+	for (i = 0; i < 5; i++) {
+		snprintf(ip, sizeof(ip), "10.4.0.%d", 100 + i);
+		asset(&x, ip, "");
+		flow(&x, ip, "10.10.1.10", "", NULL, NULL);
+	}
+	store_infer_kinds(x.a, x.na, x.f, x.nf);
+	ck_assert_str_eq(get(&x, "10.4.0.100")->kind, "it-host");
+	ck_assert_int_eq(get(&x, "10.4.0.30")->purdue_level, 2);
+}
+END_TEST
+
 static Suite *
 infer_suite(void)
 {
@@ -540,6 +586,7 @@ infer_suite(void)
 	tcase_add_test(tc, cip_identity_reads_are_identification);
 	tcase_add_test(tc, hmi_on_office_subnet_is_level_4);
 	tcase_add_test(tc, flat_elsewhere_keeps_plant_subnets);
+	tcase_add_test(tc, payloadless_sources_do_not_vote);
 	suite_add_tcase(s, tc);
 	return s;
 }
