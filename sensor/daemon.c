@@ -62,13 +62,15 @@
 
 /* ---- logging --------------------------------------------------------------- */
 
-static enum config_log log_level = CONFIG_LOG_INFO;
-static int log_journal = -1; /* stderr is journald's stream: "<N>" */
+/* atomic: the central pusher thread logs too, and SIGHUP may change
+ * the level meanwhile */
+static _Atomic int log_level = CONFIG_LOG_INFO;
+static _Atomic int log_journal = -1; /* stderr is journald's: "<N>" */
 
 void
 sensor_log_level(enum config_log l)
 {
-	log_level = l;
+	log_level = (int)l;
 }
 
 /* JOURNAL_STREAM is "dev:ino" of the stream systemd connected; trust it
@@ -99,7 +101,7 @@ sensor_log(enum config_log l, const char *fmt, ...)
 	time_t now;
 	struct tm tm;
 
-	if (l > log_level)
+	if ((int)l > log_level)
 		return;
 	if (log_journal < 0)
 		log_journal = stderr_is_journal();
