@@ -17,6 +17,10 @@
 #   - a server that accepts connections but never answers (its processes
 #     stopped): each push gives up after central.timeout, the capture
 #     loop keeps counting every frame, and it catches up when it resumes
+#   - the push never holds the capture loop (a thread): with the server
+#     hung and central.timeout 5, /healthz answers within 0.5 s and a
+#     replay at 2000 frames/s through a 1 MiB ring (capture.buffer_mb: 1)
+#     is counted whole with no kernel drops; every thread runs as nobody
 #   - the sensor stopped (SIGTERM) while the server is down, the server
 #     started, the sensor started again with no traffic: it catches up
 #     from the marks on disk
