@@ -72,10 +72,11 @@ struct g_edge {
  * probing every port stays visible port by port.  The table is bounded; a server that finds
  * it full is not folded.
  */
-/* 16: a flood's sources are scattered addresses, and every one kept as
- * an asset weighs on the inference's subnet tests (store/infer.c
- * flat_v4 counts them: 2 x 64 of them made the plant of tests/scan look
- * flat, 2 x 16 do not); 16 still shows who the first sources were. */
+/* 16 shows who a flood's first sources were without filling the
+ * inventory with spoofed addresses.  (It was chosen when the inference's
+ * flatness test, store/infer.c clear_flat_v4, still counted such
+ * sources; since ec96364 hosts with no protocol recognised no longer
+ * vote there.) */
 #define GRAPH_NOISE_FANIN 16u
 #define GRAPH_FANIN_SLOTS 65536u /* at most 3/4 used */
 
