@@ -135,7 +135,8 @@ def flood_templates(h, router_mac):
     return out
 
 
-def write_scan(out, h, plant_recs, flood, sources, seconds, map_path):
+def write_scan(out, h, plant_recs, flood, sources, seconds, map_path,
+               payload=0):
     t_start = otgen.START_US + 1000000
     t_end = otgen.START_US + seconds * 1000000 - 500000
     step = (t_end - t_start) / max(flood, 1)
@@ -144,10 +145,18 @@ def write_scan(out, h, plant_recs, flood, sources, seconds, map_path):
     ip_fixed = []
     for t, port, syn_eth, rst_eth in tpl:
         # IPv4 header words without the source address or checksum
-        hdr = P(">BBHHHBBH4s", 0x45, 0, 40, 0, 0x4000, 64, 6, 0, t.ipb)
-        tcp_pseudo = words(t.ipb) + 6 + 20
-        ip_fixed.append((fold(words(hdr)), tcp_pseudo))
-    pad = b"\0" * 6  # to the 60-byte Ethernet minimum
+        hdr = P(">BBHHHBBH4s", 0x45, 0, 40 + payload, 0, 0x4000, 64, 6, 0,
+                t.ipb)
+        tcp_pseudo = words(t.ipb) + 6 + 20 + payload
+        # the RST/ACK answer carries no payload
+        hdr0 = P(">BBHHHBBH4s", 0x45, 0, 40, 0, 0x4000, 64, 6, 0, t.ipb)
+        ip_fixed.append((fold(words(hdr)), tcp_pseudo, fold(words(hdr0)),
+                         words(t.ipb) + 6 + 20))
+    # zero bytes of payload (they add nothing to the checksums), then
+    # padding to the 60-byte Ethernet minimum
+    flen = max(60, 54 + payload)
+    pad = b"\0" * (flen - 54)
+    pad0 = b"\0" * 6  # the RST/ACK: 54 bytes padded to 60
     mask = (1 << 24) - 1
     f = open(out, "wb")
     f.write(P("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
@@ -168,7 +177,7 @@ def write_scan(out, h, plant_recs, flood, sources, seconds, map_path):
             pi += 1
         k = i & 1
         t, port, syn_eth, rst_eth = tpl[k]
-        ipsum, tcpsum = ip_fixed[k]
+        ipsum, tcpsum, ipsum0, tcpsum0 = ip_fixed[k]
         # distinct sources in a scrambled order (odd multiplier mod 2^24)
         x = ((i % sources) * 2654435761) & mask
         src = 0x0B000000 | x
@@ -177,28 +186,28 @@ def write_scan(out, h, plant_recs, flood, sources, seconds, map_path):
         seq = (x * 40503) & 0xFFFFFFFF
         srcb = P(">I", src)
         c = fold(ipsum + sa + sb)
-        ip = iph.pack(0x45, 0, 40, i & 0xFFFF, 0x4000, 64, 6,
+        ip = iph.pack(0x45, 0, 40 + payload, i & 0xFFFF, 0x4000, 64, 6,
                       0xFFFF ^ fold(c + (i & 0xFFFF)), srcb, t.ipb)
         c = fold(tcpsum + sa + sb + sport + port + (seq >> 16) +
                  (seq & 0xFFFF) + 0x5002 + 1024)
         tcp = tcph.pack(sport, port, seq, 0, 0x50, 0x02, 1024, 0xFFFF ^ c, 0)
-        buf.append(pk.pack(ts // 1000000, ts % 1000000, 60, 60) + syn_eth +
-                   ip + tcp + pad)
+        buf.append(pk.pack(ts // 1000000, ts % 1000000, flen, flen) +
+                   syn_eth + ip + tcp + pad)
         frame += 1
         if (i & 15) == 15:
             # the controller refuses: RST/ACK back to the spoofed source
             ts2 = ts + 1
-            ack = (seq + 1) & 0xFFFFFFFF
-            c = fold(ipsum + sa + sb)
+            ack = (seq + 1 + payload) & 0xFFFFFFFF
+            c = fold(ipsum0 + sa + sb)
             ip = iph.pack(0x45, 0, 40, i & 0xFFFF, 0x4000, 64, 6, 0, t.ipb,
                           srcb)
             ip = ip[:10] + P(">H", 0xFFFF ^ fold(c + (i & 0xFFFF))) + ip[12:]
-            c = fold(tcpsum + sa + sb + port + sport + (ack >> 16) +
+            c = fold(tcpsum0 + sa + sb + port + sport + (ack >> 16) +
                      (ack & 0xFFFF) + 0x5014)
             tcp = tcph.pack(port, sport, 0, ack, 0x50, 0x14, 0, 0xFFFF ^ c,
                             0)
             buf.append(pk.pack(ts2 // 1000000, ts2 % 1000000, 60, 60) +
-                       rst_eth + ip + tcp + pad)
+                       rst_eth + ip + tcp + pad0)
             frame += 1
         if len(buf) >= 65536:
             f.write(b"".join(buf))
@@ -226,6 +235,10 @@ def main():
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--plant", help="also write the plant alone here")
     ap.add_argument("--map", help="plant frame -> OUT frame numbers (JSON)")
+    ap.add_argument("--payload", type=int, default=0,
+                    help="bytes of (zero) payload in each flood SYN: the "
+                    "connections then count as traffic, not scan noise, "
+                    "so every source becomes an asset and a flow")
     a = ap.parse_args()
     sources = a.sources or a.flood
     if not 0 < sources <= 1 << 24:
@@ -235,7 +248,10 @@ def main():
     recs = read_records(plant_path)
     if not a.plant:
         os.unlink(plant_path)
-    n = write_scan(a.out, h, recs, a.flood, sources, a.seconds, a.map)
+    if not 0 <= a.payload <= 1400:
+        ap.error("--payload must be 0..1400")
+    n = write_scan(a.out, h, recs, a.flood, sources, a.seconds, a.map,
+                   a.payload)
     print("%s: %d frames (%d plant, %d flood from %d sources)" %
           (a.out, n, len(recs), n - len(recs), sources))
     return 0
