@@ -35,6 +35,7 @@
 
 #include "../store/store.h"
 #include "central.h"
+#include "clock.h"
 #include "daemon.h"
 #include "output.h"
 
@@ -104,24 +105,6 @@ static const struct tdef tables[] = {
 #define NTABLES NC(tables)
 
 /* ---- small helpers ----------------------------------------------------- */
-
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* A message on one line, without libpq's trailing newline. */
 static void

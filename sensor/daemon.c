@@ -50,6 +50,7 @@
 #include "../store/check.h"
 #include "../store/store.h"
 #include "central.h"
+#include "clock.h"
 #include "cmd.h"
 #include "daemon.h"
 #include "events.h"
@@ -207,24 +208,6 @@ struct daemon {
 	int stopping;
 	int exit_code;
 };
-
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* Engine statistics over the daemon's life (retired engines included). */
 static void

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "../store/hash.h"
 #include "engine.h"
 #include "label.h"
 
@@ -309,28 +310,6 @@ sink_anomaly(void *arg, const struct obs_anomaly *an)
 }
 
 /* ---- connection table --------------------------------------------------- */
-
-/* 64-bit mixer (the MurmurHash3 finaliser): every input bit reaches
- * every output bit, so sequential scan addresses spread evenly. */
-static inline uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
-static inline uint64_t
-load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v)); /* no alignment assumed */
-	return v;
-}
 
 /* One endpoint: its address (two words) and port. */
 static inline uint64_t

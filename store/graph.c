@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "graph_impl.h"
+#include "hash.h"
 
 static uint32_t
 pow2_at_least(uint32_t n)
@@ -89,27 +90,6 @@ graph_stats(const struct graph *g, struct graph_stats *st)
 	st->assets_capped = g->assets_capped;
 	st->edges_capped = g->edges_capped;
 	st->ops_capped = g->ops_capped;
-}
-
-/* 64-bit mixer (the MurmurHash3 finaliser). */
-static inline uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
-static inline uint64_t
-load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 static inline int
