@@ -8,7 +8,10 @@
 # `otzone sensor -c CONF -i cap0 --db DB` on one end (pinned to core 0;
 # CONF says user: root and no API, the rest is the defaults) and
 # replays minimum-size frames (64 bytes on the wire; live-64.pcap from
-# gen_inputs.py) into the other end with tcpreplay (pinned to core 1),
+# gen_inputs.py) into the other end with BUILD/tools/blast (`make
+# tools`; AF_PACKET sendmmsg, pinned to core 1 by sched_setaffinity) or,
+# when that is not built or OTZONE_LIVE_SENDER=tcpreplay, with tcpreplay
+# (pinned to core 1 by taskset),
 # for OTZONE_LIVE_SECONDS (60) at OTZONE_LIVE_PPS (1,490,000: 10 GbE
 # line rate of 64-byte frames is 14.88 Mpps, 1 GbE is 1.488 Mpps).  Drops
 # are what the sensor did not count: frames sent minus the packets of
@@ -16,11 +19,14 @@
 # counter is shown beside).  While there are drops the rate goes down by
 # 30% (at most OTZONE_LIVE_TRIES tries, 6), so the last line is either
 # "zero drops at R pps" or the highest rate tried without drops.  The
-# rate tcpreplay actually reached is printed too: on a small machine the
-# sender may be the bottleneck.
+# rate the sender actually reached and its CPU seconds are printed too:
+# on a small machine the sender may be the bottleneck (the veth's
+# receive side, including the copy into the sensor's ring, runs in
+# softirq on the sender's core).
 #
-# Skipped, with a line saying why, when not root, when ip or tcpreplay
-# is missing, or when `otzone sensor` is not in this build.
+# Skipped, with a line saying why, when not root, when ip is missing,
+# when neither blast nor tcpreplay is there, or when `otzone sensor` is
+# not in this build.
 
 set -u
 BUILD=${1:-build}
@@ -54,7 +60,15 @@ if [ -n "$md" ] && [ -f "$md" ]; then
 fi
 [ "$(id -u)" = 0 ] || skip "needs root (network namespace and veth pair)"
 command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not installed"
-command -v tcpreplay >/dev/null 2>&1 || skip "tcpreplay not installed"
+BLAST=$BUILD/tools/blast
+sender=${OTZONE_LIVE_SENDER:-blast}
+if [ "$sender" = blast ] && [ ! -x "$BLAST" ]; then
+	sender=tcpreplay
+fi
+if [ "$sender" = tcpreplay ]; then
+	command -v tcpreplay >/dev/null 2>&1 ||
+	    skip "neither $BLAST (make tools) nor tcpreplay is there"
+fi
 [ -x "$OTZ" ] || skip "$OTZ missing"
 if "$OTZ" sensor --help 2>&1 | grep -q "not available"; then
 	skip "otzone sensor is not in this build yet"
@@ -73,10 +87,13 @@ api:
   enabled: false
 EOF
 
-pin0= pin1=
+timer= # the sender's CPU seconds, printed as cpu=USER+SYS
+[ -x /usr/bin/time ] && timer="/usr/bin/time -f cpu=%U+%S"
+pin0= pin1= bpin=
 if command -v taskset >/dev/null 2>&1 && taskset -c 1 true 2>/dev/null; then
 	pin0="taskset -c 0"
 	pin1="taskset -c 1"
+	bpin="-c 1"
 fi
 
 spid=
@@ -111,10 +128,17 @@ trial() {
 		spid=
 		return 1
 	fi
-	loops=$(((rate * secs + frames - 1) / frames + 1))
-	ip netns exec "$ns" $pin1 tcpreplay -i rep0 --pps="$rate" \
-	    --loop="$loops" --duration="$secs" --preload-pcap "$pcap" \
-	    >"$dir/live-replay.log" 2>&1
+	if [ "$sender" = blast ]; then
+		# frames N seconds S pps P cpu C
+		ip netns exec "$ns" "$BLAST" -i rep0 $bpin -r "$rate" \
+		    -d "$secs" "$pcap" >"$dir/live-replay.log" 2>&1
+	else
+		loops=$(((rate * secs + frames - 1) / frames + 1))
+		ip netns exec "$ns" $pin1 $timer \
+		    tcpreplay -i rep0 --pps="$rate" --loop="$loops" \
+		    --duration="$secs" --preload-pcap "$pcap" \
+		    >"$dir/live-replay.log" 2>&1
+	fi
 	sleep 3 # let the sensor drain its ring
 	# its CPU time so far (clock ticks, utime + stime): what fraction
 	# of a core the rate took
@@ -122,10 +146,22 @@ trial() {
 	kill -TERM "$spid"
 	wait "$spid"
 	spid=
-	sent=$(sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' \
-	    "$dir/live-replay.log" | tail -n 1)
-	achieved=$(sed -n 's/^Rated: .*, \([0-9.]*\) pps.*/\1/p' \
-	    "$dir/live-replay.log" | tail -n 1)
+	if [ "$sender" = blast ]; then
+		sent=$(sed -n 's/^frames \([0-9]*\) .*/\1/p' \
+		    "$dir/live-replay.log" | tail -n 1)
+		achieved=$(sed -n 's/^frames .* pps \([0-9]*\) .*/\1/p' \
+		    "$dir/live-replay.log" | tail -n 1)
+		scpu=$(sed -n 's/^frames .* cpu \([0-9.]*\)$/\1/p' \
+		    "$dir/live-replay.log" | tail -n 1)
+	else
+		sent=$(sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' \
+		    "$dir/live-replay.log" | tail -n 1)
+		achieved=$(sed -n 's/^Rated: .*, \([0-9.]*\) pps.*/\1/p' \
+		    "$dir/live-replay.log" | tail -n 1)
+		scpu=$(sed -n 's/^cpu=\([0-9.]*\)+\([0-9.]*\)$/\1 \2/p' \
+		    "$dir/live-replay.log" | tail -n 1 |
+		    awk '{ printf "%.2f", $1 + $2 }')
+	fi
 	set -- $(python3 - "$db" <<'EOF'
 import sqlite3, sys
 try:
@@ -156,8 +192,9 @@ while [ "$n" -lt "$tries" ]; do
 	[ "$drops" -lt 0 ] && drops=0
 	hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 	cpu=$(echo "${ticks:-0} $hz" | awk '{ printf "%.2f", $1 / $2 }')
-	say "asked $rate pps for ${secs} s: tcpreplay sent $sent frames" \
-	    "(${achieved:-?} pps), the sensor counted $got, dropped $drops" \
+	say "asked $rate pps for ${secs} s: $sender sent $sent frames" \
+	    "(${achieved:-?} pps, ${scpu:-?} CPU s${bpin:+ on core 1})," \
+	    "the sensor counted $got, dropped $drops" \
 	    "(kernel drop counter $kdrop); sensor CPU ${cpu} s" \
 	    "($(echo "$got $cpu" | awk '{ if ($2 > 0) printf "%.2f Mpps",
 	    $1 / $2 / 1e6; else printf "?" }') per CPU second)"
