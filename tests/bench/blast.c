@@ -40,6 +40,7 @@
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/ethernet.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <sched.h>
@@ -290,7 +291,22 @@ main(int argc, char **argv)
 	memset(&sll, 0, sizeof sll);
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = (int)ifindex;
-	sll.sll_protocol = 0;
+	/*
+	 * The first frame's EtherType as the socket's protocol: packet_snd
+	 * then takes skb->protocol from it instead of parsing each frame's
+	 * header (about 3% more frames per second here; the veth's other
+	 * end derives the protocol from the frame again).  It also makes
+	 * the socket receive that protocol from rep0, where nothing sends;
+	 * a small receive buffer bounds what could queue up.
+	 */
+	{
+		const unsigned char *e = f.data;
+		unsigned int et = (unsigned int)e[12] << 8 | e[13];
+		int small = 4096;
+
+		sll.sll_protocol = et >= 0x0600 ? htons((uint16_t)et) : 0;
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	}
 	if (use_ring) {
 		int v = TPACKET_V2;
 		struct tpacket_req req;
