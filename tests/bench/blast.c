@@ -215,7 +215,7 @@ main(int argc, char **argv)
 	struct sockaddr_ll sll;
 	unsigned char *ring = NULL;
 	size_t ring_len = 0, slots = 0, slot = 0, next = 0;
-	uint64_t sent = 0;
+	uint64_t sent = 0, total;
 	double t0, t1, c0, end;
 	int fd, opt, use_ring, one = 1, failed = 0;
 	unsigned int ifindex;
@@ -345,6 +345,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
+	total = (uint64_t)rate * secs;
 	c0 = cpu_seconds();
 	t0 = now_mono();
 	end = t0 + (double)secs;
@@ -354,12 +355,19 @@ main(int argc, char **argv)
 		size_t i;
 
 		t1 = now_mono();
-		if (t1 >= end)
+		/*
+		 * At the end, a rate-kept run sends what was due by then and
+		 * the last batch had not reached (rate * seconds in all) when
+		 * that is at most a batch; further behind, the sender was the
+		 * limit and it stops.
+		 */
+		if (t1 >= end && (rate == 0 || sent >= total ||
+		    total - sent > batch || t1 >= end + 1.0))
 			break;
 		if (limit > 0 && sent >= limit)
 			break;
 		if (rate > 0) {
-			double due = (t1 - t0) * (double)rate;
+			double due = ((t1 < end ? t1 : end) - t0) * (double)rate;
 
 			if ((double)sent >= due) {
 				/* ahead: wait for the next batch's time */
@@ -369,6 +377,8 @@ main(int argc, char **argv)
 			}
 			if (due - (double)sent < (double)want)
 				want = (uint64_t)(due - (double)sent) + 1;
+			if (sent + want > total)
+				want = total - sent;
 		}
 		if (limit > 0 && limit - sent < want)
 			want = limit - sent;
