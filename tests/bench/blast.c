@@ -74,7 +74,7 @@ on_signal(int sig)
 	stop = 1;
 }
 
-static void
+static _Noreturn void
 die(const char *msg)
 {
 	fprintf(stderr, "blast: %s\n", msg);
@@ -219,7 +219,7 @@ main(int argc, char **argv)
 	uint64_t sent = 0, total;
 	double t0, t1, c0, end;
 	int fd, opt, use_ring, one = 1, failed = 0;
-	unsigned int ifindex;
+	unsigned int ifindex = 0;
 	struct mmsghdr *mm = NULL;
 	struct iovec *iov = NULL;
 	char msg[160];
@@ -261,7 +261,9 @@ main(int argc, char **argv)
 	use_ring = strcmp(mode, "ring") == 0;
 	if (batch == 0)
 		die("bad batch: 0");
-	if (strlen(ifname) >= IFNAMSIZ || (ifindex = if_nametoindex(ifname)) == 0) {
+	if (strlen(ifname) < IFNAMSIZ)
+		ifindex = if_nametoindex(ifname);
+	if (ifindex == 0) {
 		snprintf(msg, sizeof msg, "%.40s: no such interface", ifname);
 		die(msg);
 	}
