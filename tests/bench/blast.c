@@ -30,8 +30,9 @@
  * (seconds: wall clock from the first to the last batch; cpu: the
  * process's user + system seconds, which include the veth's receive
  * side run in softirq on this CPU and, with -r, the spin between batches
- * due less than 200 us apart: a rate-kept run's cpu is not its load).  Exit 0, 1 when the kernel refused
- * a send, or 2 with "blast: why" on bad input.
+ * due less than 200 us apart: a rate-kept run's cpu is not its load).
+ * Exit 0, 1 when the kernel refused a send, or 2 with "blast: why" on
+ * bad input.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
