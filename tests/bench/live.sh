@@ -18,7 +18,10 @@
 # the interface's row in the database's sources table (the kernel's drop
 # counter is shown beside).  While there are drops the rate goes down by
 # 30% (at most OTZONE_LIVE_TRIES tries, 6), so the last line is either
-# "zero drops at R pps" or the highest rate tried without drops.  The
+# "zero drops at R pps" or the highest rate tried without drops.  When
+# there are no drops but the sender reached less than 99% of the rate
+# (other load on its core), the same rate is tried once more and the
+# better of the two is reported.  The
 # rate the sender actually reached and its CPU seconds are printed too:
 # on a small machine the sender may be the bottleneck (the veth's
 # receive side, including the copy into the sensor's ring, runs in
@@ -180,6 +183,7 @@ EOF
 }
 
 best=
+retried=0
 n=0
 while [ "$n" -lt "$tries" ]; do
 	n=$((n + 1))
@@ -199,7 +203,20 @@ while [ "$n" -lt "$tries" ]; do
 	    "($(echo "$got $cpu" | awk '{ if ($2 > 0) printf "%.2f Mpps",
 	    $1 / $2 / 1e6; else printf "?" }') per CPU second)"
 	if [ "$drops" -eq 0 ] && [ "$kdrop" -eq 0 ] && [ "$sent" -gt 0 ]; then
-		best=${achieved:-$rate}
+		a=${achieved:-$rate}
+		if [ -z "$best" ] || echo "$a $best" | awk '{ exit !($1 > $2) }'
+		then
+			best=$a
+		fi
+		# the sender short of the rate (other load on its core):
+		# once more at the same rate, and the better of the two
+		if [ "$retried" = 0 ] && [ "$n" -lt "$tries" ] &&
+		    echo "$a $rate" | awk '{ exit !($1 < 0.99 * $2) }'; then
+			retried=1
+			say "the sender reached less than 99% of $rate pps;" \
+			    "once more at the same rate"
+			continue
+		fi
 		break
 	fi
 	rate=$((rate * 7 / 10))
