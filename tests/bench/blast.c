@@ -395,7 +395,8 @@ main(int argc, char **argv)
 				unsigned char *d = (unsigned char *)h +
 				    TPACKET2_HDRLEN - sizeof(struct sockaddr_ll);
 
-				if (h->tp_status != TP_STATUS_AVAILABLE)
+				if (__atomic_load_n(&h->tp_status,
+				    __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
 					break; /* ring full: flush first */
 				h->tp_len = f.off[next + 1] - f.off[next];
 				memcpy(d, f.data + f.off[next], h->tp_len);
