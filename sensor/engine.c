@@ -71,6 +71,7 @@ struct conn {
 	uint8_t used;	  /* in the table (not on the free list) */
 	uint8_t counted;  /* the edge counted this connection */
 	uint8_t dis1;	  /* its dissector: dissectors[dis1 - 1]; 0 none */
+	uint8_t srv_ipgroup; /* server address is a group address */
 	void *dstate;
 	struct label_flow *lf;
 	struct g_asset *ga, *gb; /* client and server assets, or NULL */
@@ -127,10 +128,13 @@ struct engine {
 	uint64_t now_us, last_sweep_us;
 	struct engine_stats st;
 	uint64_t stream_mem; /* dissector state + held stream bytes */
-	/* recent packet signatures, to drop SPAN copies */
-	struct {
-		uint64_t sig, ts;
-	} *dedup;
+	/* recent packet signatures, to drop SPAN copies: the upper half
+	 * of each 64-bit signature (the slot index holds 13 more of its
+	 * bits), and apart from them the low 32 bits of its time in us.
+	 * The signatures (32 KiB) are read for every packet and stay in
+	 * the L1 cache; the times are only written, and read on a match. */
+	uint32_t *dedup;
+	uint32_t *dedup_ts;
 	/* recent UDP requests to a broadcast/multicast address, whose unicast
 	 * replies belong to them (ListIdentity, Who-Is sweeps) */
 	uint32_t bcast[ENGINE_BCAST_RECENT];
@@ -207,10 +211,11 @@ conn_asset(struct engine *e, struct conn *c, int side)
 static void
 conn_confirm(struct engine *e, struct conn *c, int proto)
 {
-	const char *name = label_for_proto(proto);
+	const char *name;
 
 	if (c->confirmed)
 		return;
+	name = label_for_proto(proto);
 	c->confirmed = 1;
 	c->label = graph_proto_id(e->g, name);
 	if (conn_asset(e, c, OBS_SIDE_CLIENT) != NULL)
@@ -319,15 +324,16 @@ ep_hash(const uint8_t *ip, uint16_t port)
 	    ((uint64_t)port << 48));
 }
 
-static uint32_t
-conn_hash(uint64_t seed, uint8_t l4, const uint8_t *a, uint16_t ap,
-    const uint8_t *b, uint16_t bp)
+/* From the two endpoints' ep_hash (computed once per packet, shared
+ * with the SPAN signature). */
+static inline uint32_t
+conn_hash(uint64_t seed, uint8_t l4, uint64_t ha, uint64_t hb)
 {
 	/* Symmetric: both directions hash alike, since the sum of the two
 	 * endpoint hashes does not depend on their order.  The seed is
 	 * drawn per engine, so a crafted scan cannot aim at one probe
 	 * sequence. */
-	uint64_t h = mix64(ep_hash(a, ap) + ep_hash(b, bp) + l4 + seed);
+	uint64_t h = mix64(ha + hb + l4 + seed);
 
 	return (uint32_t)(h ^ (h >> 32));
 }
@@ -735,14 +741,15 @@ newer(const struct conn *a, const struct conn *b)
 }
 
 static struct conn *
-conn_lookup(struct engine *e, const struct pkt *p, int *dir)
+conn_lookup(struct engine *e, const struct pkt *p, uint64_t hs, uint64_t hd,
+    int *dir)
 {
 	uint32_t h, i, s, strict = 0, loose = 0;
 	struct conn *c;
 	uint16_t sp = p->src_port, dp = p->dst_port;
 	int d, strict_dir = 0, loose_dir = 0;
 
-	h = conn_hash(e->hseed, p->l4, p->src_ip, sp, p->dst_ip, dp);
+	h = conn_hash(e->hseed, p->l4, hs, hd);
 	/* One walk of the probe sequence: the newest connection that
 	 * matches with its VLAN; else the newest whose unseen direction may
 	 * bring any VLAN (what the chained table's two passes found). */
@@ -815,7 +822,8 @@ conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 	c->cli_group = (uint8_t)(decode_ip_is_group(c->cli) ||
 	    (*dir == DIS_S2C && (p->has_mac & PKT_MAC_DST) &&
 		(p->dst_mac[0] & 1)));
-	c->srv_group = (uint8_t)(decode_ip_is_group(c->srv) ||
+	c->srv_ipgroup = (uint8_t)decode_ip_is_group(c->srv);
+	c->srv_group = (uint8_t)(c->srv_ipgroup ||
 	    (*dir == DIS_C2S && (p->has_mac & PKT_MAC_DST) &&
 		(p->dst_mac[0] & 1)));
 	c->hash = h;
@@ -946,7 +954,7 @@ run_parse(struct engine *e, struct conn *c, int dir, const uint8_t *buf,
 
 	ctx.dir = (uint8_t)dir;
 	ctx.l4 = c->l4;
-	ctx.multicast = (uint8_t)decode_ip_is_group(c->srv);
+	ctx.multicast = c->srv_ipgroup;
 	ctx.src_port = dir == DIS_C2S ? c->cport : c->sport;
 	ctx.dst_port = dir == DIS_C2S ? c->sport : c->cport;
 	while (off < len && rounds++ < 100000) {
@@ -1216,35 +1224,42 @@ tcp_segment(struct engine *e, struct conn *c, int dir, const struct pkt *p)
  * ENGINE_DEDUP_SLOTS packets later is not recognised (counted twice).
  */
 static int
-is_duplicate(struct engine *e, const struct pkt *p)
+is_duplicate(struct engine *e, const struct pkt *p, uint64_t hs, uint64_t hd)
 {
-	uint64_t h, w = 0;
+	uint64_t h, w = 0, f;
 	uint32_t i, n;
 
-	h = ep_hash(p->src_ip, p->src_port) * 3 +
-	    ep_hash(p->dst_ip, p->dst_port);
-	h ^= mix64((uint64_t)p->seq << 32 | p->ack);
-	h ^= mix64((uint64_t)p->ip_len << 40 | (uint64_t)p->payload_len << 16 |
-	    (uint64_t)p->tcp_flags << 8 | p->l4);
+	/* hs, hd: ep_hash of the source and destination (ordered: a
+	 * packet and its reply differ).  Each further word is folded in by
+	 * an xor and a multiply by an odd constant (a bijection, so words
+	 * that differ keep the states apart), and mixed once at the end. */
+	f = (uint64_t)p->ip_len << 40 | (uint64_t)p->payload_len << 16 |
+	    (uint64_t)p->tcp_flags << 8 | p->l4;
 	if (p->ipver == 4 && p->l3 != NULL && p->l3_len >= 6)
 		/* the IPv4 identification tells two sends of equal bytes
 		 * apart (duplicate ACKs); a mirrored copy keeps it */
-		h ^= (uint64_t)p->l3[4] << 56 | (uint64_t)p->l3[5] << 48;
+		f ^= (uint64_t)p->l3[4] << 56 | (uint64_t)p->l3[5] << 48;
+	h = (hs * 3 + hd) ^ ((uint64_t)p->seq << 32 | p->ack);
+	h = (h * 0x9e3779b97f4a7c15ull) ^ f;
 	n = p->payload_len;
 	if (n >= 16) {
-		h = mix64(h ^ load64(p->payload));
-		h = mix64(h ^ load64(p->payload + 8));
+		h = (h * 0xff51afd7ed558ccdull) ^ load64(p->payload);
+		h = (h * 0xc4ceb9fe1a85ec53ull) ^ load64(p->payload + 8);
 	} else {
 		for (i = 0; i < n; i++)
 			w = w << 8 | p->payload[i];
-		h = mix64(h ^ w);
+		h = (h * 0xff51afd7ed558ccdull) ^ w;
 	}
+	h = mix64(h);
 	i = (uint32_t)(h ^ (h >> 32)) & (ENGINE_DEDUP_SLOTS - 1);
-	if (e->dedup[i].sig == h && p->ts_us >= e->dedup[i].ts &&
-	    p->ts_us - e->dedup[i].ts <= ENGINE_DEDUP_US)
+	/* 45 bits of the signature must match (a false match: 1 in 3e13
+	 * per slot), and the times, compared modulo 2^32 us (71 minutes),
+	 * be at most ENGINE_DEDUP_US apart, the later one second */
+	if (e->dedup[i] == (uint32_t)(h >> 32) &&
+	    (uint32_t)p->ts_us - e->dedup_ts[i] <= ENGINE_DEDUP_US)
 		return 1;
-	e->dedup[i].sig = h;
-	e->dedup[i].ts = p->ts_us;
+	e->dedup[i] = (uint32_t)(h >> 32);
+	e->dedup_ts[i] = (uint32_t)p->ts_us;
 	return 0;
 }
 
@@ -1303,6 +1318,7 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 {
 	struct pkt p;
 	struct conn *c;
+	uint64_t hs, hd;
 	int dir;
 	enum dec_rc rc;
 
@@ -1334,7 +1350,9 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		e->st.malformed++;
 		return;
 	}
-	if (e->dedup != NULL && is_duplicate(e, &p)) {
+	hs = ep_hash(p.src_ip, p.src_port);
+	hd = ep_hash(p.dst_ip, p.dst_port);
+	if (e->dedup != NULL && is_duplicate(e, &p, hs, hd)) {
 		e->st.duplicates++;
 		e->st.packets--;
 		e->st.bytes -= wirelen;
@@ -1346,7 +1364,7 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		e->last_sweep_us = e->now_us;
 		sweep(e);
 	}
-	c = conn_lookup(e, &p, &dir);
+	c = conn_lookup(e, &p, hs, hd, &dir);
 	e->cur = c;
 	e->responder = NULL;
 	if (c->srv_group && dir == DIS_S2C &&
@@ -1520,9 +1538,10 @@ engine_new(const struct engine_cfg *cfg, struct graph *g, char *errbuf,
 			goto oom;
 	}
 	if (cfg == NULL || !cfg->no_dedup) {
-		e->dedup = calloc(ENGINE_DEDUP_SLOTS, sizeof(*e->dedup));
+		e->dedup = calloc(2 * ENGINE_DEDUP_SLOTS, sizeof(*e->dedup));
 		if (e->dedup == NULL)
 			goto oom;
+		e->dedup_ts = e->dedup + ENGINE_DEDUP_SLOTS;
 	}
 	e->dec = decoder_new(0);
 	if (e->conns == NULL || e->slotbuf[0] == NULL ||

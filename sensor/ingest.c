@@ -464,9 +464,18 @@ static int
 blk_next(struct blk *b, struct blk_rec *r, char *err, size_t errlen)
 {
 	const uint8_t *h;
-	size_t avail = blk_fill(b, 16);
+	size_t avail = b->len - b->pos;
 	uint32_t usec;
 
+	/* The common record: whole in the block, within the snaplen. */
+	if (avail >= 16) {
+		h = b->buf + b->pos;
+		r->caplen = blk_u32(b, h + 8);
+		if (r->caplen <= b->snaplen && r->caplen <= BLK_MAX_CAPLEN &&
+		    16 + (size_t)r->caplen <= avail)
+			goto whole;
+	}
+	avail = blk_fill(b, 16);
 	if (avail < 16) {
 		if (b->err)
 			snprintf(err, errlen, "error reading dump file: %s",
@@ -480,7 +489,6 @@ blk_next(struct blk *b, struct blk_rec *r, char *err, size_t errlen)
 	}
 	h = b->buf + b->pos;
 	r->caplen = blk_u32(b, h + 8);
-	r->len = blk_u32(b, h + 12);
 	if (r->caplen > BLK_MAX_CAPLEN) {
 		if (r->caplen > b->snaplen)
 			snprintf(err, errlen, "invalid packet capture length "
@@ -510,6 +518,8 @@ blk_next(struct blk *b, struct blk_rec *r, char *err, size_t errlen)
 	}
 	if (r->caplen > b->snaplen)
 		return -2;
+whole:
+	r->len = blk_u32(b, h + 12);
 	/* libpcap's struct pcap_timeval: signed 32-bit fields */
 	usec = blk_u32(b, h + 4);
 	r->ts_us = (uint64_t)(int64_t)(int32_t)blk_u32(b, h) * 1000000u +
