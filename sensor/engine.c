@@ -741,15 +741,13 @@ newer(const struct conn *a, const struct conn *b)
 }
 
 static struct conn *
-conn_lookup(struct engine *e, const struct pkt *p, uint64_t hs, uint64_t hd,
-    int *dir)
+conn_lookup(struct engine *e, const struct pkt *p, uint32_t h, int *dir)
 {
-	uint32_t h, i, s, strict = 0, loose = 0;
+	uint32_t i, s, strict = 0, loose = 0;
 	struct conn *c;
 	uint16_t sp = p->src_port, dp = p->dst_port;
 	int d, strict_dir = 0, loose_dir = 0;
 
-	h = conn_hash(e->hseed, p->l4, hs, hd);
 	/* One walk of the probe sequence: the newest connection that
 	 * matches with its VLAN; else the newest whose unseen direction may
 	 * bring any VLAN (what the chained table's two passes found). */
@@ -1223,8 +1221,8 @@ tcp_segment(struct engine *e, struct conn *c, int dir, const struct pkt *p)
  * table keeps the last signature per slot: a copy more than
  * ENGINE_DEDUP_SLOTS packets later is not recognised (counted twice).
  */
-static int
-is_duplicate(struct engine *e, const struct pkt *p, uint64_t hs, uint64_t hd)
+static uint64_t
+span_sig(const struct pkt *p, uint64_t hs, uint64_t hd)
 {
 	uint64_t h, w = 0, f;
 	uint32_t i, n;
@@ -1250,16 +1248,30 @@ is_duplicate(struct engine *e, const struct pkt *p, uint64_t hs, uint64_t hd)
 			w = w << 8 | p->payload[i];
 		h = (h * 0xff51afd7ed558ccdull) ^ w;
 	}
-	h = mix64(h);
-	i = (uint32_t)(h ^ (h >> 32)) & (ENGINE_DEDUP_SLOTS - 1);
+	return mix64(h);
+}
+
+static inline uint32_t
+span_slot(uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 32)) & (ENGINE_DEDUP_SLOTS - 1);
+}
+
+/* Was the packet of signature h seen less than ENGINE_DEDUP_US ago?  If
+ * not, it is remembered. */
+static int
+is_duplicate(struct engine *e, uint64_t h, uint64_t ts_us)
+{
+	uint32_t i = span_slot(h);
+
 	/* 45 bits of the signature must match (a false match: 1 in 3e13
 	 * per slot), and the times, compared modulo 2^32 us (71 minutes),
 	 * be at most ENGINE_DEDUP_US apart, the later one second */
 	if (e->dedup[i] == (uint32_t)(h >> 32) &&
-	    (uint32_t)p->ts_us - e->dedup_ts[i] <= ENGINE_DEDUP_US)
+	    (uint32_t)ts_us - e->dedup_ts[i] <= ENGINE_DEDUP_US)
 		return 1;
 	e->dedup[i] = (uint32_t)(h >> 32);
-	e->dedup_ts[i] = (uint32_t)p->ts_us;
+	e->dedup_ts[i] = (uint32_t)ts_us;
 	return 0;
 }
 
@@ -1318,7 +1330,8 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 {
 	struct pkt p;
 	struct conn *c;
-	uint64_t hs, hd;
+	uint64_t hs, hd, sig = 0;
+	uint32_t ch;
 	int dir;
 	enum dec_rc rc;
 
@@ -1350,9 +1363,18 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		e->st.malformed++;
 		return;
 	}
+	/* The SPAN signature's slot and the connection's first slot are
+	 * each a likely cache miss: both are fetched before either is
+	 * read. */
 	hs = ep_hash(p.src_ip, p.src_port);
 	hd = ep_hash(p.dst_ip, p.dst_port);
-	if (e->dedup != NULL && is_duplicate(e, &p, hs, hd)) {
+	if (e->dedup != NULL) {
+		sig = span_sig(&p, hs, hd);
+		__builtin_prefetch(&e->dedup[span_slot(sig)]);
+	}
+	ch = conn_hash(e->hseed, p.l4, hs, hd);
+	__builtin_prefetch(&e->slots[ch & e->hmask]);
+	if (e->dedup != NULL && is_duplicate(e, sig, ts_us)) {
 		e->st.duplicates++;
 		e->st.packets--;
 		e->st.bytes -= wirelen;
@@ -1364,7 +1386,7 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		e->last_sweep_us = e->now_us;
 		sweep(e);
 	}
-	c = conn_lookup(e, &p, hs, hd, &dir);
+	c = conn_lookup(e, &p, ch, &dir);
 	e->cur = c;
 	e->responder = NULL;
 	if (c->srv_group && dir == DIS_S2C &&
