@@ -61,6 +61,10 @@
 #define MODBUS_LEN_TOLERATED 260
 
 #define MODBUS_MAX_PENDING 64	/* unanswered requests kept per flow */
+/* modbus_state.pend_used has one bit per pending slot. */
+_Static_assert(MODBUS_MAX_PENDING >= 1 && MODBUS_MAX_PENDING <= 64,
+    "MODBUS_MAX_PENDING must fit the pend_used bit mask");
+#define MODBUS_PEND_ALL (~(uint64_t)0 >> (64 - MODBUS_MAX_PENDING))
 #define MODBUS_MAX_PDUS_PER_CALL 256 /* then return, the sensor calls again */
 #define MODBUS_SID_SCAN_MAX 32	/* server id bytes searched in FC 17 */
 #define MODBUS_SID_TEXT_MIN 3	/* printable bytes to call it a name */
@@ -275,6 +279,11 @@ struct modbus_pending {
 /* Per-flow state; the sensor zeroes it. */
 struct modbus_state {
 	struct modbus_pending pend[MODBUS_MAX_PENDING];
+	/*
+	 * Bit i set: pend[i].seq != 0.  Lookups visit only these slots, in
+	 * index order, as a scan of the whole table would.
+	 */
+	uint64_t pend_used;
 	uint32_t seq;	       /* last pending age handed out */
 	uint8_t mine;	       /* something was emitted: never NOT_MINE */
 	uint8_t resync[2];     /* per dis_dir: next bytes may be mid-PDU */
@@ -334,11 +343,29 @@ modbus_lookup(const struct modbus_name *t, unsigned code)
 	return NULL;
 }
 
+/*
+ * modbus_lookup(modbus_fc_names, fc).  The table starts with codes 1..8
+ * in order (the polling functions): those are found by index, checked
+ * against the entry's code, so a reordered table only costs the scan.
+ */
+static const struct modbus_name *
+modbus_fc_entry(unsigned fc)
+{
+	const struct modbus_name *n;
+
+	if (fc - 1u < 8u) {
+		n = &modbus_fc_names[fc - 1u];
+		if (n->code == fc)
+			return n;
+	}
+	return modbus_lookup(modbus_fc_names, fc);
+}
+
 /* 1..127 codes whose request and response we know: see modbus_fc_names. */
 static int
 modbus_fc_known(unsigned fc)
 {
-	return modbus_lookup(modbus_fc_names, fc) != NULL;
+	return modbus_fc_entry(fc) != NULL;
 }
 
 /*
@@ -349,7 +376,7 @@ modbus_fc_known(unsigned fc)
 static void
 modbus_classify(struct modbus_pdu *p, unsigned fc, int have_sub)
 {
-	const struct modbus_name *n = modbus_lookup(modbus_fc_names, fc);
+	const struct modbus_name *n = modbus_fc_entry(fc);
 	const struct modbus_name *s = NULL;
 
 	if (n == NULL) {
@@ -428,7 +455,7 @@ modbus_body_end(struct modbus_run *r, const struct cur *d)
 }
 
 static void
-modbus_roles(struct modbus_run *r, uint8_t requester)
+modbus_roles_slow(struct modbus_run *r, uint8_t requester)
 {
 	struct obs_role role;
 	uint8_t responder = requester ^ 1;
@@ -451,6 +478,16 @@ modbus_roles(struct modbus_run *r, uint8_t requester)
 		if (r->sink->role != NULL)
 			r->sink->role(r->sink->arg, &role);
 	}
+}
+
+/* Report the roles not yet reported; after the first PDU, none. */
+static inline void
+modbus_roles(struct modbus_run *r, uint8_t requester)
+{
+	if ((r->st->roles[requester] & MODBUS_ROLE_CLIENT) &&
+	    (r->st->roles[requester ^ 1] & MODBUS_ROLE_SERVER))
+		return;
+	modbus_roles_slow(r, requester);
 }
 
 static void
@@ -482,17 +519,19 @@ modbus_pend_add(struct modbus_run *r, const struct modbus_pdu *p)
 {
 	struct modbus_state *st = r->st;
 	struct modbus_pending *e = NULL, *oldest = NULL;
+	uint64_t free_slots = ~st->pend_used & MODBUS_PEND_ALL;
 	size_t i;
 
-	for (i = 0; i < MODBUS_MAX_PENDING; i++) {
-		if (st->pend[i].seq == 0) {
-			e = &st->pend[i];
-			break;
-		}
-		if (oldest == NULL || st->pend[i].seq < oldest->seq)
-			oldest = &st->pend[i];
-	}
-	if (e == NULL) {
+	if (free_slots != 0) {
+		/* the first free slot */
+		i = (size_t)__builtin_ctzll(free_slots);
+		e = &st->pend[i];
+		st->pend_used |= (uint64_t)1 << i;
+	} else {
+		/* all in use: the oldest, the first of equals */
+		for (i = 0; i < MODBUS_MAX_PENDING; i++)
+			if (oldest == NULL || st->pend[i].seq < oldest->seq)
+				oldest = &st->pend[i];
 		/*
 		 * Full: the oldest request is least likely to be answered.
 		 * Flag the overflow once, not for every request of a flood.
@@ -519,25 +558,36 @@ modbus_pend_add(struct modbus_run *r, const struct modbus_pdu *p)
 
 /*
  * The oldest request sent by the other side with this transaction and
- * unit id; with fc < 0, whatever its function.
+ * unit id and function fc; if there is none, the oldest with any
+ * function.  One pass over the slots in use, in index order (the first
+ * of equal ages wins, as it did with two scans of the whole table).
  */
 static struct modbus_pending *
-modbus_pend_find(struct modbus_run *r, uint16_t tid, uint8_t unit, int fc)
+modbus_pend_find(struct modbus_run *r, uint16_t tid, uint8_t unit,
+    uint8_t fc)
 {
-	struct modbus_pending *e, *best = NULL;
-	size_t i;
+	struct modbus_pending *e, *best = NULL, *any = NULL;
+	uint64_t m;
 
-	for (i = 0; i < MODBUS_MAX_PENDING; i++) {
-		e = &r->st->pend[i];
-		if (e->seq == 0 || e->tid != tid || e->unit != unit ||
+	for (m = r->st->pend_used; m != 0; m &= m - 1) {
+		e = &r->st->pend[__builtin_ctzll(m)];
+		if (e->tid != tid || e->unit != unit ||
 		    e->requester == r->side)
 			continue;
-		if (fc >= 0 && e->fc != fc)
-			continue;
-		if (best == NULL || e->seq < best->seq)
+		if (any == NULL || e->seq < any->seq)
+			any = e;
+		if (e->fc == fc && (best == NULL || e->seq < best->seq))
 			best = e;
 	}
-	return best;
+	return best != NULL ? best : any;
+}
+
+/* Free a slot taken by modbus_pend_add. */
+static void
+modbus_pend_free(struct modbus_state *st, struct modbus_pending *e)
+{
+	e->seq = 0;
+	st->pend_used &= ~((uint64_t)1 << (e - st->pend));
 }
 
 /* --- requests ------------------------------------------------------------ */
@@ -852,7 +902,8 @@ modbus_device_id(struct modbus_run *r, struct cur *d, struct obs_ident *id)
 /*
  * Check a normal response's body.  req is the paired request or NULL.
  * May fill p's range (echoing functions) and id; returns 1 if id was
- * filled.
+ * filled.  id is zeroed here, only for the functions that fill it: an
+ * obs_ident is 600 bytes, too many to clear for every response.
  */
 static int
 modbus_response_body(struct modbus_run *r, struct modbus_pdu *p,
@@ -922,6 +973,7 @@ modbus_response_body(struct modbus_run *r, struct modbus_pdu *p,
 			modbus_anomaly(r, MODBUS_AN_BYTE_COUNT);
 		break;
 	case MODBUS_FC_REPORT_SERVER_ID:
+		memset(id, 0, sizeof(*id));
 		rc = modbus_server_id(d, id);
 		if (rc < 0)
 			modbus_anomaly(r, MODBUS_AN_BYTE_COUNT);
@@ -984,6 +1036,7 @@ modbus_response_body(struct modbus_run *r, struct modbus_pdu *p,
 		/* MEI type read by the caller */
 		if (p->sub != MODBUS_MEI_DEVICE_ID)
 			break;
+		memset(id, 0, sizeof(*id));
 		rc = modbus_device_id(r, d, id);
 		if (rc < 0)
 			modbus_anomaly(r, MODBUS_AN_DEVID);
@@ -1067,12 +1120,10 @@ modbus_response(struct modbus_run *r, struct modbus_pdu *p, struct cur *d)
 
 	memset(&req, 0, sizeof(req));
 	e = modbus_pend_find(r, p->tid, p->unit, fc);
-	if (e == NULL)
-		e = modbus_pend_find(r, p->tid, p->unit, -1);
 	if (e != NULL && e->fc != fc) {
 		/* answered with another function: drop it, report unpaired */
 		modbus_anomaly(r, MODBUS_AN_FC_MISMATCH);
-		e->seq = 0;
+		modbus_pend_free(r->st, e);
 		e = NULL;
 	}
 	if (e != NULL) {
@@ -1083,13 +1134,13 @@ modbus_response(struct modbus_run *r, struct modbus_pdu *p, struct cur *d)
 		req.addr_lo = e->addr_lo;
 		req.addr_hi = e->addr_hi;
 		req.qty = e->qty;
-		e->seq = 0;
+		modbus_pend_free(r->st, e);
 		r->st->pend_full = 0;
 	}
 
 	p->flags = OBS_OP_RESPONSE;
 	modbus_no_range(p);
-	memset(&id, 0, sizeof(id));
+	/* id is zeroed by modbus_response_body when it may fill it */
 	if (p->fc & MODBUS_FC_EXCEPTION) {
 		p->fc = fc;
 		p->flags |= OBS_OP_EXCEPTION;
@@ -1142,6 +1193,12 @@ modbus_hdr_bad(const struct cur *c)
 {
 	size_t mlen;
 
+	if (c->left >= MODBUS_MBAP_FIXED && c->err == CUR_OK) {
+		/* the whole fixed header is there: plain loads */
+		mlen = (size_t)c->p[4] << 8 | c->p[5];
+		return (c->p[2] | c->p[3]) != 0 || mlen < MODBUS_LEN_MIN ||
+		    mlen > MODBUS_LEN_TOLERATED;
+	}
 	if (c->left >= 3 && cur_peek(c, 2) != 0)
 		return 1;
 	if (c->left >= 4 && cur_peek(c, 3) != 0)
@@ -1286,6 +1343,7 @@ modbus_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
 	struct modbus_run r;
 	struct modbus_pdu p;
 	struct cur c, body;
+	const uint8_t *q;
 	size_t off = 0, adu, n;
 	uint16_t mlen;
 	int dir = ctx->dir == DIS_S2C ? DIS_S2C : DIS_C2S;
@@ -1306,22 +1364,28 @@ modbus_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
 	}
 
 	for (n = 0; n < MODBUS_MAX_PDUS_PER_CALL && off < len; n++) {
-		c = cur_make(buf + off, len - off);
-		if (modbus_hdr_bad(&c))
-			goto bad;
-		memset(&p, 0, sizeof(p));
-		p.tid = cur_be16(&c);
-		(void)cur_be16(&c); /* protocol id: 0, checked */
-		mlen = cur_be16(&c);
-		p.unit = cur_u8(&c);
-		if (!cur_ok(&c))
+		q = buf + off;
+		if (len - off < MODBUS_MBAP_LEN) {
+			/* a short tail: judged on the bytes it has */
+			c = cur_make(q, len - off);
+			if (modbus_hdr_bad(&c))
+				goto bad;
 			break; /* header incomplete */
+		}
+		/* the whole MBAP header is there: plain loads */
+		mlen = (uint16_t)(q[4] << 8 | q[5]);
+		if ((q[2] | q[3]) != 0 || mlen < MODBUS_LEN_MIN ||
+		    mlen > MODBUS_LEN_TOLERATED)
+			goto bad;
 		adu = MODBUS_MBAP_FIXED + (size_t)mlen;
 		if (len - off < adu)
 			break; /* PDU incomplete */
-		/* mlen >= 2: the body holds the function code at least */
-		body = cur_sub(&c, (size_t)mlen - 1);
-		p.fc = cur_u8(&body);
+		memset(&p, 0, sizeof(p));
+		p.tid = (uint16_t)(q[0] << 8 | q[1]);
+		p.unit = q[6];
+		/* mlen >= 2: function code, then mlen - 2 bytes of body */
+		p.fc = q[MODBUS_MBAP_LEN];
+		body = cur_make(q + MODBUS_MBAP_LEN + 1, (size_t)mlen - 2);
 		if (mlen > MODBUS_LEN_MAX)
 			modbus_anomaly(&r, MODBUS_AN_OVERSIZE);
 		if (request)

@@ -87,6 +87,10 @@
 #define S7_REASM_MAX 2048
 /* Requests waiting for their response, per flow. */
 #define S7_MAX_PENDING 32
+/* s7_state.pend_used has one bit per pending slot. */
+_Static_assert(S7_MAX_PENDING >= 1 && S7_MAX_PENDING <= 32,
+    "S7_MAX_PENDING must fit the pend_used bit mask");
+#define S7_PEND_ALL (~(uint32_t)0 >> (32 - S7_MAX_PENDING))
 /* SZL records decoded per response. */
 #define S7_SZL_MAX_RECORDS 64
 /* Bytes of one multi-part SZL answer collected (0x001C: 8 + 10 * 34). */
@@ -217,6 +221,11 @@ struct s7_state {
 	struct s7_dir d[2];
 	struct s7_szl_parts szl;
 	struct s7_pending pend[S7_MAX_PENDING];
+	/*
+	 * Bit i set: pend[i].used.  Lookups visit only these slots, in index
+	 * order, as a scan of the whole table would.
+	 */
+	uint32_t pend_used;
 	uint32_t age;
 	uint8_t kind;		/* first protocol confirmed, 0 none yet */
 	uint8_t roles;		/* 1 << proto: roles reported */
@@ -465,7 +474,8 @@ s7_emit_tsap(struct s7_state *st, uint8_t proto, const struct obs_sink *sink)
  * so that a flow that turns out not to be S7 can go back to nDPI.
  */
 static void
-s7_confirm(struct s7_state *st, uint8_t proto, const struct obs_sink *sink)
+s7_confirm_slow(struct s7_state *st, uint8_t proto,
+    const struct obs_sink *sink)
 {
 	struct obs_role r;
 	uint8_t bit = (uint8_t)(1u << proto);
@@ -486,6 +496,20 @@ s7_confirm(struct s7_state *st, uint8_t proto, const struct obs_sink *sink)
 	s7_emit_tsap(st, proto, sink);
 }
 
+/*
+ * Called for every PDU: once the roles and the TSAP facts are out (or
+ * there are none to give), nothing is left to do.  The test mirrors the
+ * early returns of s7_confirm_slow and s7_emit_tsap.
+ */
+static inline void
+s7_confirm(struct s7_state *st, uint8_t proto, const struct obs_sink *sink)
+{
+	if (st->kind != 0 && (st->roles & (1u << proto)) != 0 &&
+	    (st->tsap_done || !st->cotp_seen || !st->called.present))
+		return;
+	s7_confirm_slow(st, proto, sink);
+}
+
 /* --- request/response pairing ---------------------------------------- */
 
 static struct s7_pending *
@@ -493,25 +517,31 @@ s7_pend_add(struct s7_state *st, uint8_t proto, uint16_t ref,
     const struct obs_op *op, const struct obs_sink *sink)
 {
 	struct s7_pending *p, *slot = NULL, *oldest = NULL;
+	uint32_t m, free_slots = ~st->pend_used & S7_PEND_ALL;
 	size_t i;
 
-	for (i = 0; i < S7_MAX_PENDING; i++) {
-		p = &st->pend[i];
-		if (!p->used) {
-			if (slot == NULL)
-				slot = p;
-			continue;
-		}
-		/* A reused reference replaces the unanswered request. */
+	/* A reused reference replaces the unanswered request. */
+	for (m = st->pend_used; m != 0; m &= m - 1) {
+		p = &st->pend[__builtin_ctz(m)];
 		if (p->proto == proto && p->ref == ref &&
 		    p->side == op->requester) {
 			slot = p;
 			break;
 		}
-		if (oldest == NULL || p->age < oldest->age)
-			oldest = p;
+	}
+	/* Else the first free slot. */
+	if (slot == NULL && free_slots != 0) {
+		i = (size_t)__builtin_ctz(free_slots);
+		slot = &st->pend[i];
+		st->pend_used |= (uint32_t)1 << i;
 	}
 	if (slot == NULL) {
+		/* Else the oldest (all are in use), the first of equals. */
+		for (i = 0; i < S7_MAX_PENDING; i++) {
+			p = &st->pend[i];
+			if (oldest == NULL || p->age < oldest->age)
+				oldest = p;
+		}
 		slot = oldest;
 		if (!st->pend_full) {
 			st->pend_full = 1;
@@ -519,13 +549,14 @@ s7_pend_add(struct s7_state *st, uint8_t proto, uint16_t ref,
 			    "too many unanswered requests");
 		}
 	}
-	memset(slot, 0, sizeof(*slot));
+	/* every field is set: no memset of the slot */
 	slot->used = 1;
 	slot->proto = proto;
 	slot->ref = ref;
 	slot->side = op->requester;
 	slot->code = op->code;
 	slot->cls = op->cls;
+	slot->szl = 0;
 	slot->name = op->name;
 	slot->unit = op->unit;
 	slot->addr_lo = op->addr_lo;
@@ -540,14 +571,16 @@ s7_pend_take(struct s7_state *st, uint8_t proto, uint16_t ref, uint8_t side,
     struct s7_pending *out)
 {
 	struct s7_pending *p;
-	size_t i;
+	uint32_t m;
+	unsigned i;
 
-	for (i = 0; i < S7_MAX_PENDING; i++) {
+	for (m = st->pend_used; m != 0; m &= m - 1) {
+		i = (unsigned)__builtin_ctz(m);
 		p = &st->pend[i];
-		if (p->used && p->proto == proto && p->ref == ref &&
-		    p->side != side) {
+		if (p->proto == proto && p->ref == ref && p->side != side) {
 			*out = *p;
 			p->used = 0;
+			st->pend_used &= ~((uint32_t)1 << i);
 			return 1;
 		}
 	}
@@ -608,27 +641,32 @@ s7_elem_size(uint8_t ts)
  * symbolic...) leave the range empty.
  */
 static void
-s7_first_item(struct cur *par, struct obs_op *op)
+s7_first_item(const struct cur *par, struct obs_op *op)
 {
-	struct cur it;
-	uint8_t n, spec, ilen, ts, area;
+	const uint8_t *q = par->p;
+	size_t ilen;
+	uint8_t ts, area;
 	uint16_t count, db;
 	uint32_t addr, lo, span;
 
-	n = cur_u8(par);
-	spec = cur_u8(par);
-	ilen = cur_u8(par);
-	it = cur_sub(par, ilen);
-	if (!cur_ok(par) || n == 0 || spec != S7_VAR_SPEC ||
-	    cur_u8(&it) != S7_SYNTAX_S7ANY)
+	/*
+	 * Item count, variable specification 0x12, item length, then the
+	 * item: syntax id 0x10 (S7ANY), transport size, count (2), DB (2),
+	 * area, address (3).  The item must lie inside the parameter and
+	 * hold those 10 bytes.  Plain loads after one check of each length
+	 * (the caller does not read par again).
+	 */
+	if (par->err != CUR_OK || par->left < 3)
 		return;
-	ts = cur_u8(&it);
-	count = cur_be16(&it);
-	db = cur_be16(&it);
-	area = cur_u8(&it);
-	addr = cur_be24(&it);
-	if (!cur_ok(&it))
+	ilen = q[2];
+	if (ilen > par->left - 3 || q[0] == 0 || q[1] != S7_VAR_SPEC ||
+	    ilen < 1 || q[3] != S7_SYNTAX_S7ANY || ilen < 10)
 		return;
+	ts = q[4];
+	count = (uint16_t)(q[5] << 8 | q[6]);
+	db = (uint16_t)(q[7] << 8 | q[8]);
+	area = q[9];
+	addr = (uint32_t)q[10] << 16 | (uint32_t)q[11] << 8 | q[12];
 	if (area == S7_AREA_DB || area == S7_AREA_DI)
 		op->unit = db;
 	span = count ? count : 1;
@@ -1108,22 +1146,29 @@ static enum dis_rc
 s7_pdu(struct s7_state *st, uint8_t side, const uint8_t *p, size_t len,
     const struct obs_sink *sink)
 {
-	struct cur c = cur_make(p, len), par, dat;
+	struct cur c, par, dat;
 	uint8_t rosctr, ecls = 0, ecode = 0;
-	uint16_t ref, plen, dlen;
+	uint16_t ref = 0, plen = 0, dlen = 0;
+	size_t hlen;
 
-	cur_skip(&c, 1); /* 0x32 */
-	rosctr = cur_u8(&c);
-	cur_skip(&c, 2); /* redundancy identification */
-	ref = cur_be16(&c);
-	plen = cur_be16(&c);
-	dlen = cur_be16(&c);
-	if (rosctr == S7_ROSCTR_ACK || rosctr == S7_ROSCTR_ACK_DATA) {
-		ecls = cur_u8(&c);
-		ecode = cur_u8(&c);
+	/*
+	 * 0x32, ROSCTR, redundancy id (2), PDU ref, parameter length, data
+	 * length; ack and ack-data add error class and code.  One length
+	 * check for the fixed header, then plain loads.
+	 */
+	rosctr = len >= 2 ? p[1] : 0;
+	hlen = rosctr == S7_ROSCTR_ACK || rosctr == S7_ROSCTR_ACK_DATA ? 12 : 10;
+	if (len >= hlen) {
+		ref = (uint16_t)(p[4] << 8 | p[5]);
+		plen = (uint16_t)(p[6] << 8 | p[7]);
+		dlen = (uint16_t)(p[8] << 8 | p[9]);
+		if (hlen == 12) {
+			ecls = p[10];
+			ecode = p[11];
+		}
 	}
 	/* plen + dlen <= 131070: no wrap in size_t. */
-	if (!cur_ok(&c) || (size_t)plen + dlen > c.left) {
+	if (len < hlen || (size_t)plen + dlen > len - hlen) {
 		if (st->kind == 0)
 			return DIS_NOT_MINE;
 		s7_anomaly(sink, OBS_P_S7COMM, S7_AN_HEADER,
@@ -1139,6 +1184,7 @@ s7_pdu(struct s7_state *st, uint8_t side, const uint8_t *p, size_t len,
 		return DIS_MALFORMED;
 	}
 	s7_confirm(st, OBS_P_S7COMM, sink);
+	c = cur_make(p + hlen, len - hlen);
 	par = cur_sub(&c, plen);
 	dat = cur_sub(&c, dlen);
 	switch (rosctr) {
@@ -1369,33 +1415,40 @@ s7_reasm_add(struct s7_dir *d, const struct cur *seg)
 }
 
 static enum dis_rc
-s7_dt(struct s7_state *st, const struct dis_ctx *ctx,
-    const struct cotp_tpdu *t, const struct obs_sink *sink)
+s7_dt(struct s7_state *st, const struct dis_ctx *ctx, int eot,
+    const struct cur *payload, const struct obs_sink *sink)
 {
 	struct s7_dir *d = &st->d[ctx->dir & 1];
+	const uint8_t *p = payload->p;
+	size_t n = payload->left;
 	enum dis_rc rc;
+	int joined = 0;
 
 	if (d->reasm_drop) {
-		if (t->eot)
+		if (eot)
 			s7_reasm_reset(d);
 		return DIS_OK;
 	}
-	if (!t->eot || d->reasm_on) {
-		if (s7_reasm_add(d, &t->payload) < 0) {
+	if (!eot || d->reasm_on) {
+		if (s7_reasm_add(d, payload) < 0) {
 			s7_reasm_reset(d);
-			d->reasm_drop = !t->eot;
+			d->reasm_drop = !eot;
 			if (st->kind != 0)
 				s7_anomaly(sink, st->kind, S7_AN_REASM,
 				    "COTP reassembly cap hit, TSDU dropped");
 			return DIS_OK;
 		}
-		if (!t->eot)
+		if (!eot)
 			return DIS_OK;
-		rc = s7_tsdu(st, ctx, d->reasm, d->reasm_len, sink);
-		s7_reasm_reset(d);
-		return rc;
+		p = d->reasm;
+		n = d->reasm_len;
+		joined = 1;
 	}
-	return s7_tsdu(st, ctx, t->payload.p, t->payload.left, sink);
+	/* one call site, so that s7_tsdu can be inlined */
+	rc = s7_tsdu(st, ctx, p, n, sink);
+	if (joined)
+		s7_reasm_reset(d);
+	return rc;
 }
 
 static int
@@ -1410,7 +1463,12 @@ s7_frame(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *f,
     size_t flen, const struct obs_sink *sink)
 {
 	struct cotp_tpdu t;
+	struct cur payload;
+	uint8_t eot;
 
+	/* Nearly every frame is DT: decode it without a whole cotp_tpdu. */
+	if (cotp_dt(f, flen, &eot, &payload))
+		return s7_dt(st, ctx, eot, &payload, sink);
 	if (cotp_parse(f, flen, &t) < 0) {
 		if (st->kind == 0)
 			return DIS_NOT_MINE;
@@ -1419,7 +1477,7 @@ s7_frame(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *f,
 	}
 	switch (t.code) {
 	case COTP_DT:
-		return s7_dt(st, ctx, &t, sink);
+		return s7_dt(st, ctx, t.eot, &t.payload, sink);
 	case COTP_CR:
 	case COTP_CC:
 		/* S7 always names TSAPs; RDP's CR, for one, does not. */

@@ -11,24 +11,7 @@
  */
 #include "tpkt.h"
 
-int
-tpkt_frame(const uint8_t *buf, size_t len, size_t *frame_len)
-{
-	size_t n;
-
-	*frame_len = 0;
-	if (len >= 1 && buf[0] != TPKT_VERSION)
-		return TPKT_BAD;
-	if (len >= 2 && buf[1] != 0)
-		return TPKT_BAD;
-	if (len < TPKT_HDR_LEN)
-		return TPKT_SHORT;
-	n = (size_t)buf[2] << 8 | buf[3];
-	if (n < TPKT_MIN_FRAME)
-		return TPKT_BAD;
-	*frame_len = n;
-	return len >= n ? TPKT_OK : TPKT_SHORT;
-}
+/* tpkt_frame() and cotp_dt() are inline in tpkt.h: they run per PDU. */
 
 static void
 cotp_tsap_take(struct cur *c, size_t n, struct cotp_tsap *ts)

@@ -66,7 +66,24 @@ enum { TPKT_OK = 0, TPKT_SHORT, TPKT_BAD };
  * the header is there, else 0.  TPKT_BAD: not a TPKT header (version not
  * 3, reserved not 0, or a length below TPKT_MIN_FRAME).
  */
-int tpkt_frame(const uint8_t *buf, size_t len, size_t *frame_len);
+static inline int
+tpkt_frame(const uint8_t *buf, size_t len, size_t *frame_len)
+{
+	size_t n;
+
+	*frame_len = 0;
+	if (len >= 1 && buf[0] != TPKT_VERSION)
+		return TPKT_BAD;
+	if (len >= 2 && buf[1] != 0)
+		return TPKT_BAD;
+	if (len < TPKT_HDR_LEN)
+		return TPKT_SHORT;
+	n = (size_t)buf[2] << 8 | buf[3];
+	if (n < TPKT_MIN_FRAME)
+		return TPKT_BAD;
+	*frame_len = n;
+	return len >= n ? TPKT_OK : TPKT_SHORT;
+}
 
 struct cotp_tsap {
 	uint8_t present;
@@ -109,5 +126,33 @@ struct cotp_tpdu {
  * only code and li.
  */
 int cotp_parse(const uint8_t *frame, size_t flen, struct cotp_tpdu *t);
+
+/*
+ * The DT case of cotp_parse(), for the per-PDU path: no cotp_tpdu to
+ * clear.  Returns 1 and sets *eot and *payload (borrowed from frame)
+ * exactly as cotp_parse() would set t->eot and t->payload when it
+ * decodes frame as a DT TPDU; returns 0, touching nothing, for anything
+ * else (another code, or a malformed header: ask cotp_parse()).
+ */
+static inline int
+cotp_dt(const uint8_t *frame, size_t flen, uint8_t *eot, struct cur *payload)
+{
+	size_t li;
+
+	if (flen < TPKT_MIN_FRAME)
+		return 0;
+	li = frame[TPKT_HDR_LEN];
+	/*
+	 * LI covers the code and EOT | TPDU-NR bytes and stays inside the
+	 * frame: li <= flen - 5 (flen >= 7 here, no wrap).
+	 */
+	if (li < 2 || li > flen - TPKT_HDR_LEN - 1 ||
+	    (frame[TPKT_HDR_LEN + 1] & 0xF0) != COTP_DT)
+		return 0;
+	*eot = (frame[TPKT_HDR_LEN + 2] & COTP_DT_EOT) != 0;
+	*payload = cur_make(frame + TPKT_HDR_LEN + 1 + li,
+	    flen - TPKT_HDR_LEN - 1 - li);
+	return 1;
+}
 
 #endif

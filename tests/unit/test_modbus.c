@@ -134,6 +134,10 @@ static const uint8_t rsp_fc3[] = {
 	0x00, 0x01, 0x00, 0x00, 0x00, 0x09, 0x11, /* MBAP tid 1 len 9 */
 	0x03, 0x06, 0x02, 0x2b, 0x00, 0x00, 0x00, 0x64, /* bc 6, 3 regs */
 };
+/* FC 3 answer with one register, tid 7 unit 1 */
+static const uint8_t rsp_fc3_tid7[] = {
+	0x00, 0x07, 0x00, 0x00, 0x00, 0x05, 0x01, 0x03, 0x02, 0x00, 0x00,
+};
 /* exception 0x83 / 02 Illegal Data Address to the FC 3 above */
 static const uint8_t exc_fc3[] = {
 	0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 0x11, /* MBAP len 3 */
@@ -813,6 +817,126 @@ START_TEST(test_pending_overflow_drops_oldest)
 	ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
 	check_op(&R.op[67], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3,
 	    0, 1, 64, 64, "Read Holding Registers");
+	ck_assert_uint_eq(R.n_anomaly, 1);
+}
+END_TEST
+
+/*
+ * The pending table is a set with ages, not a queue by slot: once
+ * answers free slots in the middle, new requests fill those holes and
+ * a full table still evicts the oldest request, not the lowest slot
+ * (the table keeps a bit mask of used slots; this pins the order).
+ */
+START_TEST(test_pending_eviction_after_holes)
+{
+	uint8_t b[12] = {
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x01, /* tid set below */
+		0x03, 0x00, 0x00, 0x00, 0x01, /* FC 3 addr = tid */
+	};
+	uint8_t r[11] = {
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x01,
+		0x03, 0x02, 0x00, 0x00,
+	};
+	static const uint8_t extra[] = {100, 101, 102, 103, 104};
+	unsigned i, k = 0;
+
+	/* 64 requests fill the table exactly: no anomaly */
+	for (i = 0; i < 64; i++) {
+		b[1] = (uint8_t)i;
+		b[9] = (uint8_t)i;
+		ck_assert_int_eq(feed(DIS_C2S, b, sizeof(b)), DIS_OK);
+	}
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	/* answer tids 10 and 20: two holes in the middle */
+	r[1] = 10;
+	ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
+	r[1] = 20;
+	ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
+	check_op(&R.op[64], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3,
+	    0, 1, 10, 10, "Read Holding Registers");
+	check_op(&R.op[65], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3,
+	    0, 1, 20, 20, "Read Holding Registers");
+	/* tids 100 and 101 fill the holes; 102 evicts tid 0, the oldest */
+	for (k = 0; k < 3; k++) {
+		b[1] = extra[k];
+		b[9] = extra[k];
+		ck_assert_int_eq(feed(DIS_C2S, b, sizeof(b)), DIS_OK);
+		ck_assert_uint_eq(R.n_anomaly, k < 2 ? 0 : 1);
+	}
+	ck_assert_int_eq(R.anomaly[0].reason, AN_PENDING_FULL);
+	r[1] = 0;
+	ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
+	check_op(&R.op[69], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3,
+	    0, 1, NO_LO, NO_HI, "Read Holding Registers");
+	/* tid 1 is paired: a slot frees, so the next overflow is flagged */
+	r[1] = 1;
+	ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
+	check_op(&R.op[70], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3,
+	    0, 1, 1, 1, "Read Holding Registers");
+	/* 103 takes tid 1's slot; 104 evicts tid 2 and is flagged again */
+	for (; k < 5; k++) {
+		b[1] = extra[k];
+		b[9] = extra[k];
+		ck_assert_int_eq(feed(DIS_C2S, b, sizeof(b)), DIS_OK);
+	}
+	ck_assert_uint_eq(R.n_anomaly, 2);
+	ck_assert_int_eq(R.anomaly[1].reason, AN_PENDING_FULL);
+	r[1] = 2;
+	ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
+	check_op(&R.op[73], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3,
+	    0, 1, NO_LO, NO_HI, "Read Holding Registers");
+	/* the hole fillers and the newest are all still paired */
+	for (i = 0; i < 5; i++) {
+		r[1] = extra[i];
+		ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
+		check_op(&R.op[74 + i], OBS_C_READ, OBS_OP_RESPONSE,
+		    OBS_SIDE_CLIENT, 3, 0, 1, extra[i], extra[i],
+		    "Read Holding Registers");
+	}
+	r[1] = 3;
+	ck_assert_int_eq(feed(DIS_S2C, r, sizeof(r)), DIS_OK);
+	check_op(&R.op[79], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3,
+	    0, 1, 3, 3, "Read Holding Registers");
+	ck_assert_uint_eq(R.n_anomaly, 2);
+}
+END_TEST
+
+/*
+ * Two requests with one tid and unit: a response pairs with the one of
+ * its own function even when it is the newer; with none of its function
+ * left it takes the oldest, which is then a function mismatch.
+ */
+START_TEST(test_pending_same_tid_prefers_function)
+{
+	static const uint8_t reqs[] = {
+		0x00, 0x07, 0x00, 0x00, 0x00, 0x06, 0x01, /* tid 7 */
+		0x03, 0x00, 0x10, 0x00, 0x01,		  /* FC 3 addr 16 */
+		0x00, 0x07, 0x00, 0x00, 0x00, 0x06, 0x01, /* tid 7 */
+		0x04, 0x00, 0x20, 0x00, 0x01,		  /* FC 4 addr 32 */
+		0x00, 0x07, 0x00, 0x00, 0x00, 0x06, 0x01, /* tid 7 */
+		0x03, 0x00, 0x30, 0x00, 0x01,		  /* FC 3 addr 48 */
+	};
+	static const uint8_t rsp4[] = {
+		0x00, 0x07, 0x00, 0x00, 0x00, 0x05, 0x01,
+		0x04, 0x02, 0x00, 0x00,
+	};
+
+	ck_assert_int_eq(feed(DIS_C2S, reqs, sizeof(reqs)), DIS_OK);
+	ck_assert_int_eq(feed(DIS_S2C, rsp4, sizeof(rsp4)), DIS_OK);
+	check_op(&R.op[3], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 4, 0,
+	    1, 32, 32, "Read Input Registers");
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	/* no FC 4 left: the oldest FC 3 (addr 16) is taken and dropped */
+	ck_assert_int_eq(feed(DIS_S2C, rsp4, sizeof(rsp4)), DIS_OK);
+	ck_assert_uint_eq(R.n_anomaly, 1);
+	ck_assert_int_eq(R.anomaly[0].reason, AN_FC_MISMATCH);
+	check_op(&R.op[4], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 4, 0,
+	    1, NO_LO, NO_HI, "Read Input Registers");
+	/* the FC 3 at addr 48 is still pending */
+	ck_assert_int_eq(feed(DIS_S2C, rsp_fc3_tid7, sizeof(rsp_fc3_tid7)),
+	    DIS_OK);
+	check_op(&R.op[5], OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT, 3, 0,
+	    1, 48, 48, "Read Holding Registers");
 	ck_assert_uint_eq(R.n_anomaly, 1);
 }
 END_TEST
@@ -1568,7 +1692,9 @@ modbus_suite(void)
 	ADD("pairing", test_exception_paired,
 	    test_exception_unpaired_and_bad_code, test_pairing_out_of_order,
 	    test_pairing_needs_unit, test_function_mismatch,
-	    test_pending_overflow_drops_oldest, test_same_tid_fifo,
+	    test_pending_overflow_drops_oldest,
+	    test_pending_eviction_after_holes,
+	    test_pending_same_tid_prefers_function, test_same_tid_fifo,
 	    test_response_byte_count_checked, test_other_response_formats);
 	ADD("identity", test_device_identification,
 	    test_device_identification_more_follows,

@@ -1432,6 +1432,154 @@ START_TEST(resync_skips_to_next_frame)
 }
 END_TEST
 
+/*
+ * Slots freed by answers in the middle of the table are reused, a
+ * reused PDU reference replaces its unanswered request in place, and a
+ * full table evicts the oldest request, not the lowest slot (the table
+ * keeps a bit mask of used slots; this pins the order).
+ */
+START_TEST(pending_eviction_after_holes)
+{
+	uint8_t f[256];
+	static const uint8_t rpar[] = {0x04, 0x01};
+	static const uint16_t extra[] = {100, 101, 102};
+	size_t n;
+	uint16_t i;
+
+	for (i = 0; i < 32; i++) {
+		n = s7(f, 1, i, 0, 0, readvar_par, sizeof(readvar_par), NULL,
+		    0);
+		feed(DIS_C2S, f, n);
+	}
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	/* refs 5 and 17 answered: two holes */
+	n = s7(f, 3, 5, 0, 0, rpar, sizeof(rpar), NULL, 0);
+	feed(DIS_S2C, f, n);
+	n = s7(f, 3, 17, 0, 0, rpar, sizeof(rpar), NULL, 0);
+	feed(DIS_S2C, f, n);
+	check_op(&R.op[33], P7, OBS_C_READ, RSP, C, 0x04, 0, 5, 10, 13,
+	    "Read Var");
+	/* ref 7 again: replaces the pending ref 7, takes no slot */
+	n = s7(f, 1, 7, 0, 0, readvar_par, sizeof(readvar_par), NULL, 0);
+	feed(DIS_C2S, f, n);
+	/* 100 and 101 fill the holes; 102 evicts ref 0, the oldest */
+	for (i = 0; i < 3; i++) {
+		n = s7(f, 1, extra[i], 0, 0, readvar_par, sizeof(readvar_par),
+		    NULL, 0);
+		feed(DIS_C2S, f, n);
+		ck_assert_uint_eq(R.n_anomaly, i < 2 ? 0 : 1);
+	}
+	ck_assert_str_eq(R.anomaly[0].what, "too many unanswered requests");
+	ck_assert_uint_eq(R.n_op, 38);
+	n = s7(f, 3, 0, 0, 0, rpar, sizeof(rpar), NULL, 0);
+	feed(DIS_S2C, f, n);
+	check_op(&R.op[38], P7, OBS_C_READ, RSP, C, 0x04, 0, 0, NOLO, NOHI,
+	    "Read Var");
+	/* ref 7 is paired once, then no longer pending */
+	n = s7(f, 3, 7, 0, 0, rpar, sizeof(rpar), NULL, 0);
+	feed(DIS_S2C, f, n);
+	check_op(&R.op[39], P7, OBS_C_READ, RSP, C, 0x04, 0, 5, 10, 13,
+	    "Read Var");
+	feed(DIS_S2C, f, n);
+	check_op(&R.op[40], P7, OBS_C_READ, RSP, C, 0x04, 0, 0, NOLO, NOHI,
+	    "Read Var");
+	/* ref 1 (now the oldest) and the newest are still there */
+	for (i = 0; i < 4; i++) {
+		n = s7(f, 3, i < 3 ? extra[i] : 1, 0, 0, rpar, sizeof(rpar),
+		    NULL, 0);
+		feed(DIS_S2C, f, n);
+		check_op(&R.op[41 + i], P7, OBS_C_READ, RSP, C, 0x04, 0, 5, 10,
+		    13, "Read Var");
+	}
+	ck_assert_uint_eq(R.n_anomaly, 1);
+}
+END_TEST
+
+/*
+ * cotp_dt(), the per-frame DT path, must decode exactly what
+ * cotp_parse() decodes as DT and refuse everything else, for every LI,
+ * code byte and frame length around the DT header.
+ */
+START_TEST(cotp_dt_agrees_with_cotp_parse)
+{
+	static const uint8_t codes[] = {0xF0, 0xF1, 0xFF, 0xE0, 0xD0, 0x80,
+	    0x70, 0x00};
+	static const uint8_t nrs[] = {0x80, 0x00, 0x7F, 0xFF};
+	uint8_t f[32];
+	struct cotp_tpdu t;
+	struct cur pl;
+	size_t flen, ci, ni;
+	unsigned li;
+	uint8_t eot;
+	int r, dtok;
+
+	for (flen = 0; flen <= 20; flen++)
+		for (li = 0; li < 24; li++)
+			for (ci = 0; ci < sizeof(codes); ci++)
+				for (ni = 0; ni < sizeof(nrs); ni++) {
+			memset(f, 0xAA, sizeof(f));
+			f[0] = 3;
+			f[1] = 0;
+			f[2] = 0;
+			f[3] = (uint8_t)flen;
+			f[4] = (uint8_t)li;
+			f[5] = codes[ci];
+			f[6] = nrs[ni];
+			r = cotp_parse(f, flen, &t);
+			eot = 0x55;
+			dtok = cotp_dt(f, flen, &eot, &pl);
+			if (r == 0 && t.code == COTP_DT) {
+				ck_assert_int_eq(dtok, 1);
+				ck_assert_uint_eq(eot, t.eot);
+				ck_assert_ptr_eq(pl.p, t.payload.p);
+				ck_assert_uint_eq(pl.left, t.payload.left);
+				ck_assert_int_eq(pl.err, t.payload.err);
+			} else {
+				ck_assert_int_eq(dtok, 0);
+				ck_assert_uint_eq(eot, 0x55);
+			}
+		}
+}
+END_TEST
+
+/*
+ * Ack and ack-data headers are 12 bytes, job and userdata 10: a TSDU
+ * cut anywhere inside them, or whose lengths overrun it by one byte, is
+ * a header anomaly once the flow is S7; a whole one is not.
+ */
+START_TEST(header_cut_at_every_byte)
+{
+	uint8_t f[256], pdu[64];
+	static const uint8_t rpar[] = {0x04, 0x01};
+	size_t n, k, hl;
+	int ros;
+
+	/* confirm the flow first */
+	n = s7(f, 1, 1, 0, 0, readvar_par, sizeof(readvar_par), NULL, 0);
+	feed(DIS_C2S, f, n);
+	for (ros = 1; ros <= 3; ros += 2) {
+		hl = ros == 3 ? 12 : 10;
+		n = s7(f, (uint8_t)ros, 9, 0, 0, rpar, sizeof(rpar), NULL, 0);
+		/* the S7 PDU is at f + 7, n - 7 bytes */
+		memcpy(pdu, f + 7, n - 7);
+		for (k = 1; k <= n - 7; k++) {
+			size_t before = R.n_anomaly, m;
+
+			m = dt(f, pdu, k, 1);
+			feed(ros == 3 ? DIS_S2C : DIS_C2S, f, m);
+			if (k < n - 7) {
+				ck_assert_uint_eq(R.n_anomaly, before + 1);
+				ck_assert_str_eq(R.anomaly[before].what,
+				    "S7comm header lengths exceed the TPDU");
+			} else {
+				ck_assert_uint_eq(R.n_anomaly, before);
+			}
+		}
+		ck_assert_uint_ge(n - 7, hl + sizeof(rpar));
+	}
+}
+END_TEST
+
 START_TEST(pending_cap)
 {
 	uint8_t f[256];
@@ -1825,6 +1973,9 @@ s7_suite(void)
 	tcase_add_test(tc, truncated_pdus_in_whole_frames);
 	tcase_add_test(tc, resync_skips_to_next_frame);
 	tcase_add_test(tc, pending_cap);
+	tcase_add_test(tc, pending_eviction_after_holes);
+	tcase_add_test(tc, cotp_dt_agrees_with_cotp_parse);
+	tcase_add_test(tc, header_cut_at_every_byte);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");
