@@ -114,6 +114,8 @@ struct engine {
 	uint32_t hmask;	    /* the slot table's size - 1; grows up to hmax */
 	uint32_t hmax;
 	uint32_t serial;
+	uint32_t last_idx1; /* the connection of the last packet, or 0 */
+	uint32_t twins;	    /* connections made beside a same-5-tuple one */
 	uint64_t hseed;	     /* per-engine: probe sequences unpredictable */
 	uint32_t probe_max;  /* longest probe seen (stats, tests) */
 	uint16_t pid_final[3]; /* graph ids of icmp, icmpv6, unknown */
@@ -741,12 +743,25 @@ newer(const struct conn *a, const struct conn *b)
 }
 
 static struct conn *
-conn_lookup(struct engine *e, const struct pkt *p, uint32_t h, int *dir)
+conn_lookup(struct engine *e, const struct pkt *p, int *dir)
 {
-	uint32_t i, s, strict = 0, loose = 0;
+	uint32_t h, i, s, strict = 0, loose = 0;
 	struct conn *c;
 	uint16_t sp = p->src_port, dp = p->dst_port;
-	int d, strict_dir = 0, loose_dir = 0;
+	int d, strict_dir = 0, loose_dir = 0, twin = 0;
+
+	/* The last connection again (a request, its answer, the ACK)?
+	 * While no two connections share a 5-tuple (they only do when
+	 * their VLANs disagree: `twins'), a strict match is the only
+	 * match, so the hash and the probe can be skipped. */
+	if (e->twins == 0 && e->last_idx1 != 0) {
+		i = e->last_idx1;
+		c = cat(e, i);
+		if (c->used && conn_match(c, p, 1, dir))
+			goto hit;
+	}
+	h = conn_hash(e->hseed, p->l4, ep_hash(p->src_ip, sp),
+	    ep_hash(p->dst_ip, dp));
 
 	/* One walk of the probe sequence: the newest connection that
 	 * matches with its VLAN; else the newest whose unseen direction may
@@ -761,10 +776,13 @@ conn_lookup(struct engine *e, const struct pkt *p, uint32_t h, int *dir)
 				strict = i;
 				strict_dir = d;
 			}
-		} else if (conn_match(c, p, 0, &d) &&
-		    (loose == 0 || newer(c, cat(e, loose)))) {
-			loose = i;
-			loose_dir = d;
+		} else if (conn_match(c, p, 0, &d)) {
+			if (loose == 0 || newer(c, cat(e, loose))) {
+				loose = i;
+				loose_dir = d;
+			}
+		} else {
+			twin = 1; /* or an equal hash: stops the shortcut */
 		}
 	}
 	if (strict != 0 || loose != 0) {
@@ -793,6 +811,7 @@ conn_lookup(struct engine *e, const struct pkt *p, uint32_t h, int *dir)
 		}
 	}
 	/* New connection. */
+	e->twins += (uint32_t)twin;
 	noise_make_room(e);
 	c = conn_alloc(e);
 	i = (uint32_t)(c - e->conns) + 1;
@@ -837,8 +856,10 @@ conn_lookup(struct engine *e, const struct pkt *p, uint32_t h, int *dir)
 		e->bcast[e->bcast_pos] = i;
 		e->bcast_pos = (e->bcast_pos + 1) % ENGINE_BCAST_RECENT;
 	}
+	e->last_idx1 = i;
 	return c;
 hit:
+	e->last_idx1 = i;
 	if (!(c->vlan_seen & (1u << *dir))) {
 		/* First frame of this direction: it tells the sender's VLAN.
 		 * An asset already made under the guessed VLAN moves. */
@@ -1222,23 +1243,28 @@ tcp_segment(struct engine *e, struct conn *c, int dir, const struct pkt *p)
  * ENGINE_DEDUP_SLOTS packets later is not recognised (counted twice).
  */
 static uint64_t
-span_sig(const struct pkt *p, uint64_t hs, uint64_t hd)
+span_sig(const struct pkt *p, uint64_t seed)
 {
-	uint64_t h, w = 0, f;
+	uint64_t h, a, w = 0, f;
 	uint32_t i, n;
 
-	/* hs, hd: ep_hash of the source and destination (ordered: a
-	 * packet and its reply differ).  Each further word is folded in by
-	 * an xor and a multiply by an odd constant (a bijection, so words
-	 * that differ keep the states apart), and mixed once at the end. */
+	/* Each word is folded in by an xor and a multiply by an odd
+	 * constant (a bijection, so words that differ keep the states
+	 * apart), in two chains for the addresses (ordered: a packet and
+	 * its reply differ), and mixed once at the end. */
 	f = (uint64_t)p->ip_len << 40 | (uint64_t)p->payload_len << 16 |
 	    (uint64_t)p->tcp_flags << 8 | p->l4;
 	if (p->ipver == 4 && p->l3 != NULL && p->l3_len >= 6)
 		/* the IPv4 identification tells two sends of equal bytes
 		 * apart (duplicate ACKs); a mirrored copy keeps it */
 		f ^= (uint64_t)p->l3[4] << 56 | (uint64_t)p->l3[5] << 48;
-	h = (hs * 3 + hd) ^ ((uint64_t)p->seq << 32 | p->ack);
-	h = (h * 0x9e3779b97f4a7c15ull) ^ f;
+	a = ((seed ^ load64(p->src_ip)) * 0x9e3779b97f4a7c15ull ^
+		load64(p->src_ip + 8)) * 0xff51afd7ed558ccdull ^
+	    ((uint64_t)p->src_port << 16 | p->dst_port);
+	h = ((load64(p->dst_ip) * 0xc4ceb9fe1a85ec53ull) ^
+		load64(p->dst_ip + 8)) * 0x9e3779b97f4a7c15ull ^
+	    ((uint64_t)p->seq << 32 | p->ack);
+	h = (h ^ a * 0xc4ceb9fe1a85ec53ull) * 0xff51afd7ed558ccdull ^ f;
 	n = p->payload_len;
 	if (n >= 16) {
 		h = (h * 0xff51afd7ed558ccdull) ^ load64(p->payload);
@@ -1330,8 +1356,6 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 {
 	struct pkt p;
 	struct conn *c;
-	uint64_t hs, hd, sig = 0;
-	uint32_t ch;
 	int dir;
 	enum dec_rc rc;
 
@@ -1363,18 +1387,8 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		e->st.malformed++;
 		return;
 	}
-	/* The SPAN signature's slot and the connection's first slot are
-	 * each a likely cache miss: both are fetched before either is
-	 * read. */
-	hs = ep_hash(p.src_ip, p.src_port);
-	hd = ep_hash(p.dst_ip, p.dst_port);
-	if (e->dedup != NULL) {
-		sig = span_sig(&p, hs, hd);
-		__builtin_prefetch(&e->dedup[span_slot(sig)]);
-	}
-	ch = conn_hash(e->hseed, p.l4, hs, hd);
-	__builtin_prefetch(&e->slots[ch & e->hmask]);
-	if (e->dedup != NULL && is_duplicate(e, sig, ts_us)) {
+	if (e->dedup != NULL && is_duplicate(e, span_sig(&p, e->hseed),
+				    ts_us)) {
 		e->st.duplicates++;
 		e->st.packets--;
 		e->st.bytes -= wirelen;
@@ -1386,7 +1400,7 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		e->last_sweep_us = e->now_us;
 		sweep(e);
 	}
-	c = conn_lookup(e, &p, ch, &dir);
+	c = conn_lookup(e, &p, &dir);
 	e->cur = c;
 	e->responder = NULL;
 	if (c->srv_group && dir == DIS_S2C &&
