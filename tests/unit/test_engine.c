@@ -511,6 +511,43 @@ START_TEST(asymmetric_vlan_tagging)
 }
 END_TEST
 
+START_TEST(vlan_twins_newest_wins)
+{
+	/* Connection X sees its client on VLAN 10 and its server on VLAN
+	 * 20; a client frame on VLAN 20 then makes a second connection Y of
+	 * the same 5-tuple.  A server frame on VLAN 20 matches both strictly
+	 * and belongs to the newer, Y, even right after a frame of X (the
+	 * engine's last-connection shortcut must not answer X). */
+	struct rig r;
+	struct st_flow *fs;
+	size_t nf, i;
+	struct engine_stats es;
+	uint64_t px = 0, py = 0;
+
+	rig_open(&r, NULL);
+	feed(&r, CLI, SRV, 40020, 502, 1000, 0, 0x02, NULL, 0, 10);
+	feed(&r, SRV, CLI, 502, 40020, 5000, 1001, 0x12, NULL, 0, 20);
+	feed(&r, CLI, SRV, 40020, 502, 1001, 5001, 0x10, NULL, 0, 20);
+	/* (another ack: not a SPAN copy of the frame before) */
+	feed(&r, CLI, SRV, 40020, 502, 1001, 5002, 0x10, NULL, 0, 10);
+	feed(&r, SRV, CLI, 502, 40020, 5001, 1001, 0x10, NULL, 0, 20);
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(es.conns, 2);
+	ck_assert_uint_eq(nf, 2);
+	for (i = 0; i < nf; i++) {
+		ck_assert_uint_eq(fs[i].vlan, 20);
+		if (fs[i].client_vlan == 10)
+			px = fs[i].packets;
+		else if (fs[i].client_vlan == 20)
+			py = fs[i].packets;
+	}
+	ck_assert_uint_eq(px, 3);
+	ck_assert_uint_eq(py, 2);
+	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(vlan_guess_corrected_after_op)
 {
 	/* No handshake: the request (untagged) is parsed before the server
@@ -927,6 +964,7 @@ engine_suite(void)
 	tcase_add_test(tc, vlan_kept);
 	tcase_add_test(tc, asymmetric_vlan_tagging);
 	tcase_add_test(tc, vlan_guess_corrected_after_op);
+	tcase_add_test(tc, vlan_twins_newest_wins);
 	tcase_add_test(tc, span_duplicates_counted_once);
 	tcase_add_test(tc, span_duplicates_kept_when_off);
 	tcase_add_test(tc, flush_during_classification_keeps_the_label);
