@@ -28,6 +28,7 @@
  *   100   data:     0x80 [seg][words][2*words bytes]
  *                   0x91 [seg][n][n chars][pad]  ANSI extended symbol
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -145,13 +146,13 @@ seg_logical(struct cur *c, uint8_t seg, struct cip_path *p)
 }
 
 static int
-seg_symbolic(struct cur *c, uint8_t seg, struct cip_path *p)
+seg_symbolic(struct cur *c, uint8_t seg, struct cip_path *p, int sym)
 {
 	size_t n = seg & 0x1f;
 
 	if (n == 0)
 		return -1; /* extended string formats: not in tag paths */
-	if (cur_need(c, n))
+	if (sym && cur_need(c, n))
 		path_add_symbol(p, c->p, n);
 	cur_skip(c, n);
 	if (!(n & 1) && cur_ok(c))
@@ -163,7 +164,7 @@ seg_symbolic(struct cur *c, uint8_t seg, struct cip_path *p)
 }
 
 static int
-seg_data(struct cur *c, uint8_t seg, struct cip_path *p)
+seg_data(struct cur *c, uint8_t seg, struct cip_path *p, int sym)
 {
 	size_t n;
 
@@ -175,7 +176,7 @@ seg_data(struct cur *c, uint8_t seg, struct cip_path *p)
 	if (seg != 0x91)
 		return -1;
 	n = cur_u8(c);
-	if (cur_need(c, n))
+	if (sym && cur_need(c, n))
 		path_add_symbol(p, c->p, n);
 	cur_skip(c, n);
 	if (n & 1)
@@ -186,48 +187,127 @@ seg_data(struct cur *c, uint8_t seg, struct cip_path *p)
 	return 0;
 }
 
-int
-cip_parse_epath(struct cur *c, struct cip_path *p)
+/*
+ * sym 0: leave p->symbol empty (copying the names costs more than the
+ * parse) and zero only the bytes that say so.  The walk runs on a local
+ * copy of the cursor, which the compiler can keep in registers (stores to
+ * p's uint8_t fields could alias *c), and is copied back on every exit.
+ */
+static inline int
+epath_parse(struct cur *c, struct cip_path *p, int sym)
 {
+	struct cur lc = *c;
 	uint8_t seg;
-	int rc;
+	int rc = 0;
 
-	memset(p, 0, sizeof(*p));
-	while (cur_ok(c) && c->left > 0) {
-		if (p->nseg >= CIP_MAX_PATH_SEGS)
-			return -1;
+	if (sym)
+		memset(p, 0, sizeof(*p));
+	else
+		memset(p, 0, offsetof(struct cip_path, symbol) + 1);
+	while (cur_ok(&lc) && lc.left > 0) {
+		if (p->nseg >= CIP_MAX_PATH_SEGS) {
+			rc = -1;
+			break;
+		}
 		p->nseg++;
-		seg = cur_u8(c);
+		seg = cur_u8(&lc);
 		switch (seg >> 5) {
 		case 0:
-			rc = seg_port(c, seg, p);
+			rc = seg_port(&lc, seg, p);
 			break;
 		case 1:
-			rc = seg_logical(c, seg, p);
+			rc = seg_logical(&lc, seg, p);
 			break;
 		case 2:
 			if (seg & 0x10) {
 				/* [seg][words][data] */
-				cur_skip(c, (size_t)cur_u8(c) * 2);
+				cur_skip(&lc, (size_t)cur_u8(&lc) * 2);
 			} else {
-				cur_skip(c, 1);
+				cur_skip(&lc, 1);
 			}
-			rc = cur_ok(c) ? 0 : -1;
+			rc = cur_ok(&lc) ? 0 : -1;
 			break;
 		case 3:
-			rc = seg_symbolic(c, seg, p);
+			rc = seg_symbolic(&lc, seg, p, sym);
 			break;
 		case 4:
-			rc = seg_data(c, seg, p);
+			rc = seg_data(&lc, seg, p, sym);
 			break;
 		default:
 			rc = -1;
 			break;
 		}
 		if (rc != 0)
-			return -1;
+			break;
 	}
-	return cur_ok(c) ? 0 : -1;
+	if (rc == 0 && !cur_ok(&lc))
+		rc = -1;
+	*c = lc;
+	return rc;
+}
+
+int
+cip_parse_epath(struct cur *c, struct cip_path *p)
+{
+	return epath_parse(c, p, 1);
+}
+
+/*
+ * The segments of most request paths: an ANSI extended symbol (a tag
+ * name) and 8/16-bit class, instance, member, connection point and
+ * attribute.  A path of only these is walked here with one bounds test
+ * per segment; anything else (or a short segment) is parsed again from
+ * the start by epath_parse(), so the outcome is always its outcome.
+ */
+static int
+epath_fast(struct cur *c, struct cip_path *p)
+{
+	const uint8_t *q = c->p;
+	size_t left = c->left, adv;
+	unsigned nseg = 0, seg, type;
+
+	memset(p, 0, offsetof(struct cip_path, symbol) + 1);
+	while (left > 0) {
+		if (nseg >= CIP_MAX_PATH_SEGS)
+			return -1;
+		nseg++;
+		seg = q[0];
+		type = (seg >> 2) & 7;
+		if (seg == 0x91) {
+			if (left < 2)
+				return -1;
+			adv = 2 + (size_t)q[1] + (q[1] & 1u);
+			if (adv > left)
+				return -1;
+			p->has |= CIP_HAS_SYMBOL;
+		} else if ((seg & 0xe3) == 0x20 && type <= 4) {
+			if (left < 2)
+				return -1;
+			path_set(p, type, q[1]);
+			adv = 2;
+		} else if ((seg & 0xe3) == 0x21 && type <= 4) {
+			if (left < 4)
+				return -1;
+			path_set(p, type, cur_get_le16(q + 2));
+			adv = 4;
+		} else {
+			return -1;
+		}
+		q += adv;
+		left -= adv;
+	}
+	p->nseg = (uint8_t)nseg;
+	c->p = q;
+	c->left = 0;
+	return 0;
+}
+
+int
+cip_parse_epath_nosym(struct cur *c, struct cip_path *p)
+{
+	if (cur_ok(c) && epath_fast(c, p) == 0)
+		return 0;
+	return epath_parse(c, p, 0);
 }
 
 /* --- service classification ------------------------------------------ */

@@ -77,6 +77,14 @@ struct cip_path {
 int cip_parse_epath(struct cur *c, struct cip_path *p);
 
 /*
+ * cip_parse_epath() without the symbol names: the same return, cursor
+ * and fields, except that p->symbol is left empty (symbol[0] is 0, the
+ * bytes after it are not written; CIP_HAS_SYMBOL is still set).  For
+ * callers that do not read the names: it is much cheaper.
+ */
+int cip_parse_epath_nosym(struct cur *c, struct cip_path *p);
+
+/*
  * Class (enum obs_class) and static name of a request service addressed
  * to path p.  Object-specific services (0x4b..0x63) depend on the class:
  * Connection Manager, File object, PCCC object or a Logix tag/vendor

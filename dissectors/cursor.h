@@ -206,4 +206,23 @@ cur_peek(const struct cur *c, size_t i)
 	return c->p[i];
 }
 
+/*
+ * Unchecked little-endian loads from p, for a caller that has already
+ * checked that the bytes lie inside its bound (one check for a whole
+ * fixed header instead of one per field).  Byte-wise, so alignment and
+ * host byte order do not matter.
+ */
+static inline uint16_t
+cur_get_le16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[1] << 8 | p[0]);
+}
+
+static inline uint32_t
+cur_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[1] << 8 | p[0];
+}
+
 #endif

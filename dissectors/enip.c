@@ -98,6 +98,7 @@
  * ENIP_IO_DECIDE datagrams, the flow's client (first sender) is taken for
  * the originator.  Implicit I/O datagrams are never operations.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "cip.h"
@@ -217,6 +218,7 @@ struct enip_state {
 	uint8_t io_n[2];
 	uint8_t nconn;
 	uint8_t nrouted; /* routed[] written so far (wraps) */
+	uint32_t pused;	 /* bit i set: pend[i].kind != PK_FREE */
 	uint32_t conn[ENIP_MAX_CONN_IDS];
 	/* O->T and T->O ids of connections routed beyond the target */
 	uint32_t routed[ENIP_MAX_ROUTED_CONNS];
@@ -268,15 +270,30 @@ static const struct enip_cmd_name enip_cmds[] = {
 	{0, 0, NULL},
 };
 
+/*
+ * enip_cmds[] index + 1 by command code (every known code is below
+ * 0x74): a load, not a walk of the table, since every PDU looks its
+ * command up.
+ */
+static const uint8_t enip_cmd_idx[0x74] = {
+	[ENIP_CMD_NOP] = 1,
+	[ENIP_CMD_LIST_SERVICES] = 2,
+	[ENIP_CMD_LIST_IDENTITY] = 3,
+	[ENIP_CMD_LIST_INTERFACES] = 4,
+	[ENIP_CMD_REGISTER] = 5,
+	[ENIP_CMD_UNREGISTER] = 6,
+	[ENIP_CMD_SEND_RR] = 7,
+	[ENIP_CMD_SEND_UNIT] = 8,
+	[ENIP_CMD_INDICATE_STATUS] = 9,
+	[ENIP_CMD_CANCEL] = 10,
+};
+
 static const struct enip_cmd_name *
 cmd_find(uint16_t cmd)
 {
-	const struct enip_cmd_name *c;
-
-	for (c = enip_cmds; c->name != NULL; c++)
-		if (c->cmd == cmd)
-			return c;
-	return NULL;
+	if (cmd >= sizeof(enip_cmd_idx) || enip_cmd_idx[cmd] == 0)
+		return NULL;
+	return &enip_cmds[enip_cmd_idx[cmd] - 1];
 }
 
 /* --- emitting -------------------------------------------------------- */
@@ -310,15 +327,12 @@ emit_op(struct enip_msg *m, uint8_t proto, uint8_t cls, uint8_t flags,
 }
 
 static void
-emit_role(struct enip_msg *m, uint8_t side, int kind)
+emit_role_new(struct enip_msg *m, uint8_t side, int kind, uint8_t bit)
 {
 	static const uint8_t role_of[] = {OBS_R_CLIENT, OBS_R_SERVER,
 	    OBS_R_SCANNER, OBS_R_IO_ADAPTER};
 	struct obs_role r;
-	uint8_t bit = (uint8_t)(1u << (side * 4 + (unsigned)kind));
 
-	if (m->st->roles & bit)
-		return;
 	m->st->roles |= bit;
 	r.side = side;
 	r.proto = OBS_P_ENIP;
@@ -326,6 +340,16 @@ emit_role(struct enip_msg *m, uint8_t side, int kind)
 	m->emitted = 1;
 	if (m->sink->role != NULL)
 		m->sink->role(m->sink->arg, &r);
+}
+
+/* Report a role once per flow (inline: usually it was reported). */
+static inline void
+emit_role(struct enip_msg *m, uint8_t side, int kind)
+{
+	uint8_t bit = (uint8_t)(1u << (side * 4 + (unsigned)kind));
+
+	if (!(m->st->roles & bit))
+		emit_role_new(m, side, kind, bit);
 }
 
 static void
@@ -343,17 +367,27 @@ emit_attr(struct enip_msg *m, uint8_t key, uint8_t side, uint32_t num)
 		m->sink->attr(m->sink->arg, &a);
 }
 
-/* Report a connection id once per flow (bounded memory of recent ids). */
-static void
-emit_conn(struct enip_msg *m, uint8_t side, uint32_t id)
+/* Was connection id reported on this flow (among the recent ones)? */
+static inline int
+conn_known(const struct enip_state *st, uint32_t id)
 {
-	struct enip_state *st = m->st;
 	size_t i, n = st->nconn < ENIP_MAX_CONN_IDS ? st->nconn
 						    : ENIP_MAX_CONN_IDS;
 
 	for (i = 0; i < n; i++)
 		if (st->conn[i] == id)
-			return;
+			return 1;
+	return 0;
+}
+
+/* Report a connection id once per flow (bounded memory of recent ids). */
+static void
+emit_conn(struct enip_msg *m, uint8_t side, uint32_t id)
+{
+	struct enip_state *st = m->st;
+
+	if (conn_known(st, id))
+		return;
 	st->conn[st->nconn % ENIP_MAX_CONN_IDS] = id;
 	/* nconn counts to 2 * cap then wraps into [cap, 2 * cap). */
 	st->nconn = (uint8_t)(st->nconn + 1);
@@ -401,6 +435,21 @@ other_side(uint8_t side)
 
 /* --- pending requests ------------------------------------------------ */
 
+/* pused has a bit per pending slot. */
+_Static_assert(ENIP_MAX_PENDING == 32, "enip_state.pused is 32 bits");
+
+static void
+pend_free(struct enip_state *st, struct enip_pending *pe)
+{
+	pe->kind = PK_FREE;
+	st->pused &= ~(1u << (unsigned)(pe - st->pend));
+}
+
+/*
+ * The first free slot in index order; when there is none, the oldest
+ * entry (the lowest serial, the lowest index among equal ones) is
+ * evicted.
+ */
 static struct enip_pending *
 pend_new(struct enip_msg *m)
 {
@@ -408,15 +457,12 @@ pend_new(struct enip_msg *m)
 	struct enip_pending *pe = NULL, *old = NULL;
 	size_t i;
 
-	for (i = 0; i < ENIP_MAX_PENDING; i++) {
-		if (st->pend[i].kind == PK_FREE) {
-			pe = &st->pend[i];
-			break;
-		}
-		if (old == NULL || st->pend[i].serial < old->serial)
-			old = &st->pend[i];
-	}
-	if (pe == NULL) {
+	if (st->pused != 0xffffffffu) {
+		pe = &st->pend[__builtin_ctz(~st->pused)];
+	} else {
+		for (i = 0; i < ENIP_MAX_PENDING; i++)
+			if (old == NULL || st->pend[i].serial < old->serial)
+				old = &st->pend[i];
 		/* Once per flow: a lossy capture would repeat it per PDU. */
 		if (!st->pend_full) {
 			st->pend_full = 1;
@@ -425,7 +471,9 @@ pend_new(struct enip_msg *m)
 		}
 		pe = old;
 	}
-	memset(pe, 0, sizeof(*pe));
+	/* in[] is read only below n, and written whole as n grows. */
+	memset(pe, 0, offsetof(struct enip_pending, in));
+	st->pused |= 1u << (unsigned)(pe - st->pend);
 	if (++st->serial == 0) {
 		/* Wrapped after 4G requests: restart the order cleanly. */
 		for (i = 0; i < ENIP_MAX_PENDING; i++)
@@ -440,14 +488,16 @@ pend_new(struct enip_msg *m)
 	return pe;
 }
 
+/* The oldest pending entry matching m's key (only used slots are read). */
 static struct enip_pending *
 pend_find(struct enip_msg *m)
 {
 	struct enip_pending *pe, *best = NULL;
-	size_t i;
+	uint32_t used = m->st->pused;
 
-	for (i = 0; i < ENIP_MAX_PENDING; i++) {
-		pe = &m->st->pend[i];
+	while (used != 0) {
+		pe = &m->st->pend[__builtin_ctz(used)];
+		used &= used - 1;
 		if (pe->kind != m->kind)
 			continue;
 		if (m->kind == PK_SEQ ? pe->seq != m->seq
@@ -469,14 +519,17 @@ pend_find(struct enip_msg *m)
 static void
 pend_done(struct enip_state *st, struct enip_pending *pe)
 {
-	size_t i;
+	struct enip_pending *q;
+	uint32_t used = st->pused;
 
 	if (pe->kind == PK_SEQ)
-		for (i = 0; i < ENIP_MAX_PENDING; i++)
-			if (st->pend[i].kind == PK_SEQ &&
-			    st->pend[i].serial < pe->serial)
-				st->pend[i].kind = PK_FREE;
-	pe->kind = PK_FREE;
+		while (used != 0) {
+			q = &st->pend[__builtin_ctz(used)];
+			used &= used - 1;
+			if (q->kind == PK_SEQ && q->serial < pe->serial)
+				pend_free(st, q);
+		}
+	pend_free(st, pe);
 }
 
 /* --- CIP requests ---------------------------------------------------- */
@@ -564,7 +617,7 @@ fwd_open_req(struct enip_msg *m, struct cur d, int large, int emit,
 		uint8_t words = cur_u8(&d);
 
 		pc = cur_sub(&d, (size_t)words * 2);
-		if (cur_ok(&d) && cip_parse_epath(&pc, &cp) == 0 &&
+		if (cur_ok(&d) && cip_parse_epath_nosym(&pc, &cp) == 0 &&
 		    (cp.has & CIP_HAS_PORT))
 			*flags |= EI_CONN_ROUTED;
 	}
@@ -697,7 +750,7 @@ cip_request(struct enip_msg *m, struct cur c, int depth, uint8_t inflags,
 			    "CIP response inside a request");
 		return OBS_C_OTHER;
 	}
-	bad_path = cip_parse_epath(&pc, &path) != 0;
+	bad_path = cip_parse_epath_nosym(&pc, &path) != 0;
 	if (bad_path && emit)
 		emit_anomaly(m, ENIP_AN_BAD_PATH, "malformed CIP request path");
 
@@ -831,18 +884,42 @@ fwd_open_reply(struct enip_msg *m, struct cur d, uint8_t requester,
 		emit_role(m, m->sender, RB_ADAPTER);
 }
 
+/*
+ * An Identity object reply (fl says which request).  noinline: its
+ * 600-byte obs_ident stays out of cip_reply_one()'s frame.
+ */
+static __attribute__((noinline)) void
+identity_reply(struct enip_msg *m, const struct cip_reply *r,
+    const struct enip_inner *in, uint8_t fl)
+{
+	struct obs_ident id;
+	struct cur d = r->data;
+	int rc;
+
+	memset(&id, 0, sizeof(id));
+	if (fl & EI_IDENT_ALL)
+		rc = cip_identity_all(&d, &id);
+	else if (fl & EI_IDENT_LIST)
+		rc = cip_identity_list(&d, &id);
+	else
+		rc = cip_identity_attr(&d, in != NULL ? in->attr : 0, &id);
+	if (rc == 0)
+		emit_ident(m, &id);
+	else if (!(fl & EI_IDENT_LIST)) /* a list may ask for none */
+		emit_anomaly(m, ENIP_AN_BAD_IDENTITY,
+		    "short Identity object reply");
+}
+
 /* Report one reply to a request described by in (NULL: unpaired). */
 static void
 cip_reply_one(struct enip_msg *m, const struct cip_reply *r,
     const struct enip_inner *in, uint8_t requester)
 {
 	struct cip_path none;
-	struct obs_ident id;
 	uint8_t cls, flags = OBS_OP_RESPONSE, code = r->service, fl = 0;
 	const char *name;
 	int failed;
 
-	memset(&none, 0, sizeof(none));
 	if (in != NULL) {
 		code = in->code;
 		cls = in->cls;
@@ -850,6 +927,7 @@ cip_reply_one(struct enip_msg *m, const struct cip_reply *r,
 		fl = in->flags;
 	} else {
 		/* Unpaired: classify by the code alone. */
+		memset(&none, 0, sizeof(none));
 		cip_classify(code, &none, -1, &cls, &name, NULL);
 		if (code == CIP_SC_FWD_OPEN || code == CIP_SC_LARGE_FWD_OPEN) {
 			cls = OBS_C_SESSION;
@@ -868,24 +946,8 @@ cip_reply_one(struct enip_msg *m, const struct cip_reply *r,
 	if (fl & EI_FWD_OPEN)
 		fwd_open_reply(m, r->data, requester, fl);
 	if ((fl & (EI_IDENT_ALL | EI_IDENT_ATTR | EI_IDENT_LIST)) &&
-	    !(fl & EI_ROUTED)) {
-		struct cur d = r->data;
-		int rc;
-
-		memset(&id, 0, sizeof(id));
-		if (fl & EI_IDENT_ALL)
-			rc = cip_identity_all(&d, &id);
-		else if (fl & EI_IDENT_LIST)
-			rc = cip_identity_list(&d, &id);
-		else
-			rc = cip_identity_attr(&d, in != NULL ? in->attr : 0,
-			    &id);
-		if (rc == 0)
-			emit_ident(m, &id);
-		else if (!(fl & EI_IDENT_LIST)) /* a list may ask for none */
-			emit_anomaly(m, ENIP_AN_BAD_IDENTITY,
-			    "short Identity object reply");
-	}
+	    !(fl & EI_ROUTED))
+		identity_reply(m, r, in, fl);
 }
 
 /* Multiple Service Packet reply: each inner reply, paired by position. */
@@ -984,7 +1046,7 @@ cip_message(struct enip_msg *m, struct cur c)
 	pe = pend_new(m);
 	(void)cip_request(m, c, 0, m->routed ? EI_ROUTED : 0, 1, pe);
 	if (pe->n == 0 && !pe->msp)
-		pe->kind = PK_FREE; /* nothing to pair */
+		pend_free(m->st, pe); /* nothing to pair */
 }
 
 /* --- encapsulation --------------------------------------------------- */
@@ -1021,63 +1083,129 @@ cpf_parse(struct cur *c, struct cpf_item *items, int max)
 	return k;
 }
 
-static const struct cpf_item *
-cpf_find(const struct cpf_item *items, int n, uint16_t type)
+/*
+ * cpf_parse() then cpf_find() for types t0 and t1, without the items
+ * array: fails (-1) on the same input as cpf_parse(), else returns a bit
+ * per type found among the first max items (1: t0, 2: t1) and the data of
+ * the first such item in d[0] and d[1].  c is left as it is.
+ */
+static int
+cpf_find2(const struct cur *c, int max, uint16_t t0, uint16_t t1,
+    struct cur d[2])
 {
-	int i;
+	const uint8_t *p;
+	size_t left;
+	uint16_t type, len;
+	unsigned n, i;
+	int found = 0;
 
-	for (i = 0; i < n; i++)
-		if (items[i].type == type)
-			return &items[i];
-	return NULL;
+	if (!cur_ok(c) || c->left < 2)
+		return -1;
+	n = cur_get_le16(c->p);
+	p = c->p + 2;
+	left = c->left - 2;
+	/* The usual two items (address, data), both inside c. */
+	if (n == 2 && max >= 2 && left >= 8) {
+		uint16_t len0 = cur_get_le16(p + 2), len1;
+
+		if (left - 8 >= len0) {
+			len1 = cur_get_le16(p + 6 + len0);
+			if (left - 8 - len0 >= len1) {
+				type = cur_get_le16(p);
+				if (type == t0) {
+					d[0] = cur_make(p + 4, len0);
+					found |= 1;
+				}
+				if (type == t1) {
+					d[1] = cur_make(p + 4, len0);
+					found |= 2;
+				}
+				type = cur_get_le16(p + 4 + len0);
+				if (!(found & 1) && type == t0) {
+					d[0] = cur_make(p + 8 + len0, len1);
+					found |= 1;
+				}
+				if (!(found & 2) && type == t1) {
+					d[1] = cur_make(p + 8 + len0, len1);
+					found |= 2;
+				}
+				return found;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (left < 4)
+			return -1;
+		type = cur_get_le16(p);
+		len = cur_get_le16(p + 2);
+		p += 4;
+		left -= 4;
+		if (left < len)
+			return -1;
+		if (i < (unsigned)max) {
+			if (!(found & 1) && type == t0) {
+				d[0] = cur_make(p, len);
+				found |= 1;
+			}
+			if (!(found & 2) && type == t1) {
+				d[1] = cur_make(p, len);
+				found |= 2;
+			}
+		}
+		p += len;
+		left -= len;
+	}
+	return found;
 }
 
 /* SendRRData / SendUnitData. */
 static void
 enip_send_data(struct enip_msg *m, struct cur c)
 {
-	struct cpf_item items[ENIP_MAX_CPF_ITEMS];
-	const struct cpf_item *it;
 	const struct enip_cmd_name *cn = cmd_find(m->h->cmd);
 	struct enip_pending *pe;
-	struct cur d = cur_make(NULL, 0);
-	int n;
+	struct cur d = cur_make(NULL, 0), items[2];
+	int found, it;
 	int reply = m->sender == OBS_SIDE_SERVER;
+	int unit = m->h->cmd == ENIP_CMD_SEND_UNIT;
 
 	cur_skip(&c, 6); /* interface handle, timeout */
-	n = cpf_parse(&c, items, ENIP_MAX_CPF_ITEMS);
-	if (n < 0 && reply && m->h->status != 0)
-		n = 0; /* a refusal need not echo the CPF */
-	if (n < 0) {
+	if (unit)
+		found = cpf_find2(&c, ENIP_MAX_CPF_ITEMS, CPF_CONN_ADDR,
+		    CPF_CONN_DATA, items);
+	else
+		found = cpf_find2(&c, ENIP_MAX_CPF_ITEMS, CPF_UNCONN_DATA,
+		    CPF_UNCONN_DATA, items);
+	if (found < 0 && reply && m->h->status != 0)
+		found = 0; /* a refusal need not echo the CPF */
+	if (found < 0) {
 		emit_anomaly(m, ENIP_AN_BAD_CPF,
 		    "CPF item length exceeds encapsulation data");
 		return;
 	}
-	if (m->h->cmd == ENIP_CMD_SEND_UNIT) {
-		const struct cpf_item *ai = cpf_find(items, n, CPF_CONN_ADDR);
-
-		if (ai != NULL) {
-			struct cur a = ai->data;
+	if (unit) {
+		if (found & 1) {
+			struct cur a = items[0];
 			uint32_t connid = cur_le32(&a);
 
 			m->routed = (uint8_t)(cur_ok(&a) &&
 			    conn_routed(m->st, connid));
 		}
-		it = cpf_find(items, n, CPF_CONN_DATA);
+		it = found & 2;
 		m->kind = PK_SEQ;
-		if (it != NULL) {
-			d = it->data;
+		if (it) {
+			d = items[1];
 			m->seq = cur_le16(&d);
 		}
 	} else {
-		it = cpf_find(items, n, CPF_UNCONN_DATA);
+		it = found & 1;
 		m->kind = PK_CTX;
-		if (it != NULL)
-			d = it->data;
+		if (it)
+			d = items[0];
 	}
 	if (reply && m->h->status != 0) {
 		/* The encapsulation layer refused the request. */
-		if (it == NULL)
+		if (!it)
 			m->kind = PK_CTX;
 		pe = pend_find(m);
 		emit_op(m, OBS_P_ENIP,
@@ -1086,10 +1214,10 @@ enip_send_data(struct enip_msg *m, struct cur c)
 		    other_side(m->sender), m->h->cmd, m->h->status, NULL,
 		    cn->name);
 		if (pe != NULL)
-			pe->kind = PK_FREE;
+			pend_free(m->st, pe);
 		return;
 	}
-	if (it == NULL || !cur_ok(&d) || d.left == 0) {
+	if (!it || !cur_ok(&d) || d.left == 0) {
 		/* No CIP inside: the command itself is the operation. */
 		if (!reply) {
 			emit_role(m, m->sender, RB_CLIENT);
@@ -1182,17 +1310,16 @@ enip_pdu(struct enip_msg *m, struct cur c)
 	}
 }
 
+/* Decode a header; every caller has checked that buf holds 24 bytes. */
 static void
 hdr_read(const uint8_t *buf, struct enip_hdr *h)
 {
-	struct cur c = cur_make(buf, ENIP_HDR_LEN);
-
-	h->cmd = cur_le16(&c);
-	h->len = cur_le16(&c);
-	h->session = cur_le32(&c);
-	h->status = cur_le32(&c);
-	cur_copy(&c, h->ctx, sizeof(h->ctx));
-	h->options = cur_le32(&c);
+	h->cmd = cur_get_le16(buf);
+	h->len = cur_get_le16(buf + 2);
+	h->session = cur_get_le32(buf + 4);
+	h->status = cur_get_le32(buf + 8);
+	memcpy(h->ctx, buf + 12, sizeof(h->ctx));
+	h->options = cur_get_le32(buf + 20);
 }
 
 /*
@@ -1247,6 +1374,78 @@ hdr_plausible(const struct enip_state *st, const struct enip_hdr *h,
 /* --- implicit I/O (UDP 2222) ----------------------------------------- */
 
 /*
+ * The usual I/O datagram, in one test: two items, a sequenced address
+ * (8 bytes: connection id at buf + 6) then connected data that ends the
+ * datagram (len - 18 bytes).  io_cpf_any() accepts it too, with the same
+ * results.
+ */
+static inline int
+io_usual(const uint8_t *buf, size_t len)
+{
+	return len >= 18 && buf[0] == 2 && buf[1] == 0 &&
+	    cur_get_le16(buf + 2) == CPF_SEQ_ADDR &&
+	    cur_get_le16(buf + 4) == 8 &&
+	    cur_get_le16(buf + 14) == CPF_CONN_DATA &&
+	    (size_t)cur_get_le16(buf + 16) == len - 18;
+}
+
+static int
+io_cpf_any(const uint8_t *buf, size_t len, uint32_t *connid,
+    size_t *datalen)
+{
+	/* First item of each type: its data (after the 4-byte header). */
+	const uint8_t *seq = NULL, *conn = NULL, *dat = NULL, *p;
+	size_t left, seqlen = 0, connlen = 0, datlen = 0;
+	uint16_t type, ilen;
+	unsigned n, i;
+
+	/* 2..4 items: a count of 1 cannot hold both address and data. */
+	if (len < 2 || buf[0] < 2 || buf[0] > 4 || buf[1] != 0)
+		return -1;
+	n = buf[0];
+	p = buf + 2;
+	left = len - 2;
+	for (i = 0; i < n; i++) {
+		if (left < 4)
+			return -1;
+		type = cur_get_le16(p);
+		ilen = cur_get_le16(p + 2);
+		p += 4;
+		left -= 4;
+		if (left < ilen)
+			return -1;
+		if (type == CPF_SEQ_ADDR && seq == NULL) {
+			seq = p;
+			seqlen = ilen;
+		} else if (type == CPF_CONN_ADDR && conn == NULL) {
+			conn = p;
+			connlen = ilen;
+		} else if (type == CPF_CONN_DATA && dat == NULL) {
+			dat = p;
+			datlen = ilen;
+		}
+		p += ilen;
+		left -= ilen;
+	}
+	if (left != 0 || dat == NULL)
+		return -1;
+	/* A sequenced address wins over a connected one. */
+	if (seq != NULL) {
+		if (seqlen != 8)
+			return -1;
+	} else if (conn != NULL) {
+		if (connlen != 4)
+			return -1;
+		seq = conn;
+	} else {
+		return -1;
+	}
+	*connid = cur_get_le32(seq);
+	*datalen = datlen;
+	return 0;
+}
+
+/*
  * Is buf a whole bare CPF of an I/O datagram: 1..4 items whose lengths add
  * up exactly, with a sequenced (or connected) address item and connected
  * data?  On success *connid is the connection id and *datalen the
@@ -1255,28 +1454,12 @@ hdr_plausible(const struct enip_state *st, const struct enip_hdr *h,
 static int
 io_cpf(const uint8_t *buf, size_t len, uint32_t *connid, size_t *datalen)
 {
-	struct cur c = cur_make(buf, len), d;
-	struct cpf_item items[4];
-	const struct cpf_item *a, *dat;
-	int n;
-
-	if (len < 2 || cur_peek(&c, 0) == 0 || cur_peek(&c, 0) > 4 ||
-	    cur_peek(&c, 1) != 0)
-		return -1;
-	n = cpf_parse(&c, items, 4);
-	if (n < 2 || c.left != 0)
-		return -1;
-	if ((a = cpf_find(items, n, CPF_SEQ_ADDR)) == NULL &&
-	    (a = cpf_find(items, n, CPF_CONN_ADDR)) == NULL)
-		return -1;
-	if ((dat = cpf_find(items, n, CPF_CONN_DATA)) == NULL)
-		return -1;
-	d = a->data;
-	if (d.left != (a->type == CPF_SEQ_ADDR ? 8u : 4u))
-		return -1;
-	*connid = cur_le32(&d);
-	*datalen = dat->data.left;
-	return 0;
+	if (io_usual(buf, len)) {
+		*connid = cur_get_le32(buf + 6);
+		*datalen = len - 18;
+		return 0;
+	}
+	return io_cpf_any(buf, len, connid, datalen);
 }
 
 static void
@@ -1287,17 +1470,14 @@ io_roles(struct enip_msg *m, uint8_t scanner)
 	emit_role(m, other_side(scanner), RB_ADAPTER);
 }
 
-static enum dis_rc
-io_datagram(struct enip_msg *m, const uint8_t *buf, size_t len)
+/* An I/O datagram (io_cpf() accepted it): connection id, roles. */
+static void
+io_note(struct enip_msg *m, uint32_t connid, size_t dlen)
 {
 	struct enip_state *st = m->st;
-	uint32_t connid;
-	size_t dlen;
 	uint8_t s = m->sender, o = other_side(s);
 	uint8_t sbit = (uint8_t)(1u << s), obit = (uint8_t)(1u << o);
 
-	if (io_cpf(buf, len, &connid, &dlen) != 0)
-		return DIS_NOT_MINE;
 	st->valid = 1;
 	emit_conn(m, s, connid);
 	/* Class 1 data starts with a 2-byte sequence count. */
@@ -1308,7 +1488,7 @@ io_datagram(struct enip_msg *m, const uint8_t *buf, size_t len)
 	if (st->io_n[s] < 255)
 		st->io_n[s]++;
 	if (st->io_decided)
-		return DIS_OK;
+		return;
 	if (m->ctx->multicast)
 		io_roles(m, o);
 	else if ((st->io_hb & sbit) && !(st->io_data & sbit) &&
@@ -1320,6 +1500,17 @@ io_datagram(struct enip_msg *m, const uint8_t *buf, size_t len)
 	else if (st->io_n[0] >= ENIP_IO_DECIDE &&
 	    st->io_n[1] >= ENIP_IO_DECIDE)
 		io_roles(m, OBS_SIDE_CLIENT);
+}
+
+static enum dis_rc
+io_datagram(struct enip_msg *m, const uint8_t *buf, size_t len)
+{
+	uint32_t connid;
+	size_t dlen;
+
+	if (io_cpf(buf, len, &connid, &dlen) != 0)
+		return DIS_NOT_MINE;
+	io_note(m, connid, dlen);
 	return DIS_OK;
 }
 
@@ -1371,10 +1562,14 @@ msg_init(struct enip_msg *m, struct enip_state *st,
 	m->kind = PK_CTX;
 }
 
-static enum dis_rc
-enip_parse_udp(struct enip_state *st, const struct dis_ctx *ctx,
-    const uint8_t *buf, size_t len, size_t *used,
-    const struct obs_sink *sink)
+/*
+ * A datagram: an encapsulation PDU if it holds a plausible header and all
+ * its data, else an I/O datagram, else neither.  (noinline: keeps this
+ * path's stack frame out of the I/O fast path.)
+ */
+static __attribute__((noinline)) enum dis_rc
+enip_udp_general(struct enip_state *st, const struct dis_ctx *ctx,
+    const uint8_t *buf, size_t len, const struct obs_sink *sink)
 {
 	struct enip_hdr h;
 	struct enip_msg m;
@@ -1382,11 +1577,10 @@ enip_parse_udp(struct enip_state *st, const struct dis_ctx *ctx,
 
 	memset(&h, 0, sizeof(h));
 	msg_init(&m, st, ctx, sink, &h);
-	*used = len;
 	if (len >= ENIP_HDR_LEN) {
 		hdr_read(buf, &h);
-		if (hdr_plausible(st, &h, 0) &&
-		    (size_t)h.len + ENIP_HDR_LEN <= len) {
+		if ((size_t)h.len + ENIP_HDR_LEN <= len &&
+		    hdr_plausible(st, &h, 0)) {
 			c = cur_make(buf + ENIP_HDR_LEN, h.len);
 			st->valid = 1;
 			enip_pdu(&m, c);
@@ -1407,7 +1601,40 @@ enip_parse_udp(struct enip_state *st, const struct dis_ctx *ctx,
 }
 
 static enum dis_rc
-enip_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
+enip_parse_udp(struct enip_state *st, const struct dis_ctx *ctx,
+    const uint8_t *buf, size_t len, size_t *used,
+    const struct obs_sink *sink)
+{
+	uint8_t s, sbit;
+
+	*used = len;
+	/*
+	 * The common case in a few loads: an I/O datagram of the usual
+	 * shape on a flow whose roles are decided, from a connection already
+	 * reported, so that io_note() would emit nothing.  Its first item
+	 * type (0x8002), read as an encapsulation length, must exceed the
+	 * datagram, else the general way must try the header first.
+	 */
+	if (st->io_decided && len < ENIP_HDR_LEN + CPF_SEQ_ADDR &&
+	    io_usual(buf, len) && conn_known(st, cur_get_le32(buf + 6))) {
+		s = ctx->dir == DIS_C2S ? OBS_SIDE_CLIENT : OBS_SIDE_SERVER;
+		sbit = (uint8_t)(1u << s);
+		st->valid = 1;
+		/* Class 1 data starts with a 2-byte sequence count. */
+		if (len - 18 <= 2)
+			st->io_hb |= sbit;
+		else
+			st->io_data |= sbit;
+		if (st->io_n[s] < 255)
+			st->io_n[s]++;
+		return DIS_OK;
+	}
+	return enip_udp_general(st, ctx, buf, len, sink);
+}
+
+/* A TCP stream (noinline: its frame stays out of the UDP path). */
+static __attribute__((noinline)) enum dis_rc
+enip_parse_tcp(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
     size_t len, size_t *used, const struct obs_sink *sink)
 {
 	struct enip_state *st = state;
@@ -1419,8 +1646,6 @@ enip_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
 	int bad = 0;
 
 	*used = 0;
-	if (ctx->l4 == 17)
-		return enip_parse_udp(st, ctx, buf, len, used, sink);
 
 	memset(&h, 0, sizeof(h));
 	msg_init(&m, st, ctx, sink, &h);
@@ -1480,6 +1705,15 @@ enip_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
 	if (bad)
 		return DIS_MALFORMED;
 	return off < len ? DIS_NEED_MORE : DIS_OK;
+}
+
+static enum dis_rc
+enip_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
+    size_t len, size_t *used, const struct obs_sink *sink)
+{
+	if (ctx->l4 == 17)
+		return enip_parse_udp(state, ctx, buf, len, used, sink);
+	return enip_parse_tcp(state, ctx, buf, len, used, sink);
 }
 
 static void
