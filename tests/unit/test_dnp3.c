@@ -1745,6 +1745,324 @@ START_TEST(test_device_attribute_extended_list)
 }
 END_TEST
 
+/* ---- speed work: paths added for it ------------------------------------ */
+
+START_TEST(test_crc_known_vector_and_every_block_length)
+{
+	/* CRC-16/DNP check value: "123456789" -> 0xea82.  As the user data
+	 * of a frame it must pass the dissector's (sliced) CRC. */
+	static const uint8_t nine[] = "123456789";
+	uint8_t ud[250], b[320], lied[320];
+	size_t n, len, i, blk, o;
+
+	ck_assert_uint_eq(t_crc(nine, 9), 0xea82);
+	n = frame(b, CTL_MASTER, OUTST, MASTER, nine, 9);
+	ck_assert_uint_eq(b[19], 0x82);
+	ck_assert_uint_eq(b[20], 0xea);
+	feed(DIS_C2S, b, n);
+	ck_assert_uint_eq(count_anomaly(AN_DATA_CRC), 0);
+
+	/* Every user data length 1..250 (so every block length 1..16 and
+	 * every count of blocks), bytes varying: all CRCs pass; then each
+	 * block with one CRC bit flipped fails alone. */
+	for (len = 1; len <= 250; len++) {
+		for (i = 0; i < len; i++)
+			ud[i] = (uint8_t)(i * 37 + len * 11 + (i >> 3));
+		ud[0] = 0x00; /* transport: neither FIR nor FIN */
+		memset(ST, 0, sizeof(ST));
+		rec_reset(&R);
+		n = frame(b, CTL_MASTER, OUTST, MASTER, ud, len);
+		feed(DIS_C2S, b, n);
+		ck_assert_uint_eq(count_anomaly(AN_DATA_CRC), 0);
+		ck_assert_uint_eq(count_anomaly(AN_TR_NOFIR), 1);
+		for (o = 10, i = 0; i < len; i += blk) {
+			blk = len - i < 16 ? len - i : 16;
+			memcpy(lied, b, n);
+			lied[o + blk + (i & 1)] ^= (uint8_t)(1u << (i % 8));
+			memset(ST, 0, sizeof(ST));
+			rec_reset(&R);
+			feed(DIS_C2S, lied, n);
+			ck_assert_uint_eq(count_anomaly(AN_DATA_CRC), 1);
+			ck_assert_uint_eq(count_anomaly(AN_TR_NOFIR), 0);
+			o += blk + 2;
+		}
+	}
+}
+END_TEST
+
+/* Each function code's name and class, found by index now. */
+START_TEST(test_function_names)
+{
+	static const struct {
+		uint8_t fc, cls;
+		const char *name;
+	} want[] = {
+		{0, OBS_C_OTHER, "Confirm"},
+		{1, OBS_C_READ, "Read"},
+		{2, OBS_C_WRITE, "Write"},
+		{3, OBS_C_CONTROL, "Select"},
+		{4, OBS_C_CONTROL, "Operate"},
+		{5, OBS_C_CONTROL, "Direct Operate"},
+		{6, OBS_C_CONTROL, "Direct Operate No Ack"},
+		{7, OBS_C_CONTROL, "Immediate Freeze"},
+		{8, OBS_C_CONTROL, "Immediate Freeze No Ack"},
+		{9, OBS_C_CONTROL, "Freeze and Clear"},
+		{10, OBS_C_CONTROL, "Freeze and Clear No Ack"},
+		{11, OBS_C_CONTROL, "Freeze at Time"},
+		{12, OBS_C_CONTROL, "Freeze at Time No Ack"},
+		{13, OBS_C_CONTROL, "Cold Restart"},
+		{14, OBS_C_CONTROL, "Warm Restart"},
+		{15, OBS_C_PROGRAM, "Initialize Data"},
+		{16, OBS_C_PROGRAM, "Initialize Application"},
+		{17, OBS_C_PROGRAM, "Start Application"},
+		{18, OBS_C_PROGRAM, "Stop Application"},
+		{19, OBS_C_PROGRAM, "Save Configuration"},
+		{20, OBS_C_OTHER, "Enable Unsolicited"},
+		{21, OBS_C_OTHER, "Disable Unsolicited"},
+		{22, OBS_C_OTHER, "Assign Class"},
+		{23, OBS_C_OTHER, "Delay Measurement"},
+		{24, OBS_C_WRITE, "Record Current Time"},
+		{25, OBS_C_PROGRAM, "Open File"},
+		{26, OBS_C_PROGRAM, "Close File"},
+		{27, OBS_C_PROGRAM, "Delete File"},
+		{28, OBS_C_PROGRAM, "Get File Info"},
+		{29, OBS_C_PROGRAM, "Authenticate File"},
+		{30, OBS_C_PROGRAM, "Abort File"},
+		{31, OBS_C_PROGRAM, "Activate Configuration"},
+		{32, OBS_C_OTHER, "Authentication Request"},
+		{33, OBS_C_OTHER, "Authentication Error"},
+		{129, OBS_C_OTHER, "Response"},
+		{130, OBS_C_OTHER, "Unsolicited Response"},
+		{131, OBS_C_OTHER, "Authentication Response"},
+	};
+	uint8_t app[4], b[64];
+	size_t n, k;
+	unsigned fc;
+
+	for (fc = 0; fc < 256; fc++) {
+		const char *name = "unknown";
+		unsigned cls = OBS_C_OTHER;
+		int resp = fc >= 129 && fc <= 131;
+
+		for (k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+			if (want[k].fc == fc) {
+				name = want[k].name;
+				cls = want[k].cls;
+			}
+		memset(ST, 0, sizeof(ST));
+		rec_reset(&R);
+		app[0] = 0xc0 | (resp && fc != 130 ? 0 : 0x10);
+		app[1] = (uint8_t)fc;
+		app[2] = 0x00; /* IIN, for the responses */
+		app[3] = 0x00;
+		n = apdu(b, !resp, app, resp ? 4 : 2);
+		feed(resp ? DIS_S2C : DIS_C2S, b, n);
+		ck_assert_uint_eq(R.n_op, 1);
+		ck_assert_uint_eq(R.op[0].code, fc);
+		ck_assert_uint_eq(R.op[0].cls, cls);
+		ck_assert_str_eq(R.op[0].name, name);
+		ck_assert_uint_eq(count_anomaly(AN_APP_SHORT), 0);
+	}
+}
+END_TEST
+
+/*
+ * Zero bytes after a frame are garbage, not a header the flow has seen:
+ * the remembered headers start out all zero.
+ */
+START_TEST(test_zero_bytes_are_not_a_remembered_header)
+{
+	uint8_t b[128];
+	size_t n = 0, used;
+
+	memcpy(b, real_unsol, sizeof(real_unsol));
+	n = sizeof(real_unsol);
+	memset(b + n, 0, 12);
+	n += 12;
+	memcpy(b + n, real_unsol, sizeof(real_unsol));
+	n += sizeof(real_unsol);
+	ck_assert_int_eq(tcp(DIS_S2C, b, n, &used), DIS_MALFORMED);
+	ck_assert_uint_eq(used, n);
+	ck_assert_uint_eq(count_anomaly(AN_GARBAGE), 1);
+	ck_assert_uint_eq(count_anomaly(AN_DATA_CRC), 0);
+	ck_assert_uint_eq(R.n_attr, 1); /* one link pair only */
+	ck_assert_uint_eq(R.n_op, 2);
+}
+END_TEST
+
+/*
+ * Remembered headers: three headers in turn (two are remembered), each
+ * still checked the first time and after it was pushed out; a header
+ * that differs from a remembered one only in its CRC is a bad CRC.
+ */
+START_TEST(test_remembered_headers)
+{
+	static const uint8_t u[] = {0xc0, 0xc1, 0x00}; /* CONFIRM */
+	uint8_t f[3][64], bad[64];
+	size_t fn[3], i, round;
+
+	/* The headers differ in the destination address. */
+	for (i = 0; i < 3; i++)
+		fn[i] = frame(f[i], CTL_MASTER, (uint16_t)(OUTST + i), MASTER,
+		    u, sizeof(u));
+	for (round = 0; round < 4; round++)
+		for (i = 0; i < 3; i++)
+			ck_assert_int_eq(feed(DIS_C2S, f[i], fn[i]), DIS_OK);
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	ck_assert_uint_eq(R.n_op, 12);
+	/* f[0] and f[1] were just seen; lie in their header CRCs. */
+	for (i = 0; i < 2; i++) {
+		memcpy(bad, f[i], fn[i]);
+		bad[8] ^= 0x01;
+		rec_reset(&R);
+		ck_assert_int_eq(feed(DIS_C2S, bad, fn[i]), DIS_MALFORMED);
+		ck_assert_uint_eq(count_anomaly(AN_HDR_CRC), 1);
+		ck_assert_uint_eq(R.n_op, 0);
+		/* and the good one is still good */
+		ck_assert_int_eq(feed(DIS_C2S, f[i], fn[i]), DIS_OK);
+		ck_assert_uint_eq(R.n_op, 1);
+	}
+}
+END_TEST
+
+/* Several IIN notes new at once come in a fixed order, each once. */
+START_TEST(test_iin_notes_order)
+{
+	static const uint8_t u1[] = {0xf1, 0x82, 0x80, 0x00};
+	static const uint8_t u2[] = {0xf2, 0x82, 0xc0, 0x28};
+	uint8_t b[64];
+	size_t n;
+
+	n = apdu(b, 0, u1, sizeof(u1));
+	feed(DIS_S2C, b, n);
+	ck_assert_uint_eq(R.n_anomaly, 1);
+	ck_assert_uint_eq(R.anomaly[0].reason, AN_IIN_RESTART);
+	n = apdu(b, 0, u2, sizeof(u2));
+	feed(DIS_S2C, b, n);
+	feed(DIS_S2C, b, n);
+	ck_assert_uint_eq(R.n_anomaly, 4);
+	ck_assert_uint_eq(R.anomaly[1].reason, AN_IIN_TROUBLE);
+	ck_assert_uint_eq(R.anomaly[2].reason, AN_IIN_CORRUPT);
+	ck_assert_uint_eq(R.anomaly[3].reason, AN_IIN_OVERFLOW);
+}
+END_TEST
+
+/*
+ * The identity is zeroed only when a response has device attributes:
+ * a later one must not carry strings of an earlier one, and a response
+ * with only non-string attributes reports none.
+ */
+START_TEST(test_identity_fresh_per_response)
+{
+	static const uint8_t r1[] = {0xc1, 0x81, 0x00, 0x00,
+	    0x00, 0xfc, 0x00, 0x00, 0x00, 0x01, 0x04, 'A', 'C', 'M', 'E',
+	    0x00, 0xf7, 0x00, 0x00, 0x00, 0x01, 0x02, 'N', '1'};
+	static const uint8_t r2[] = {0xc2, 0x81, 0x00, 0x00,
+	    0x00, 0xf6, 0x00, 0x00, 0x00, 0x01, 0x02, 'I', 'D'};
+	static const uint8_t r3[] = {0xc3, 0x81, 0x00, 0x00,
+	    0x00, 0xf0, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x08};
+	uint8_t b[128];
+	size_t n;
+
+	n = apdu(b, 0, r1, sizeof(r1));
+	feed(DIS_S2C, b, n);
+	n = apdu(b, 0, r2, sizeof(r2));
+	feed(DIS_S2C, b, n);
+	n = apdu(b, 0, r3, sizeof(r3));
+	feed(DIS_S2C, b, n);
+	ck_assert_uint_eq(R.n_ident, 2);
+	ck_assert_str_eq(R.ident[0].vendor, "ACME");
+	ck_assert_str_eq(R.ident[0].name, "N1");
+	ck_assert_str_eq(R.ident[1].vendor, "");
+	ck_assert_str_eq(R.ident[1].name, "ID");
+	ck_assert_str_eq(R.ident[1].url, "");
+	ck_assert_uint_eq(R.ident[1].truncated, 0);
+	ck_assert_uint_eq(R.ident[1].vendor_id, 0);
+	ck_assert_uint_eq(R.n_op, 3);
+}
+END_TEST
+
+/* Class headers (range code 6) up to the cap, then one of another form:
+ * the cap is counted across both paths of the walk. */
+START_TEST(test_object_header_cap_boundary)
+{
+	static uint8_t app[2 + 257 * 5];
+	static uint8_t b[4096];
+	size_t i, n, k;
+
+	for (k = 0; k < 3; k++) {
+		/* k 0: 256 class headers; 1: 256 + one q=0x00 0..0 header;
+		 * 2: 255 + the q=0x00 header. */
+		size_t nh = k == 2 ? 255 : 256, len;
+
+		app[0] = 0xc1;
+		app[1] = 0x01; /* READ */
+		for (i = 0; i < nh; i++) {
+			app[2 + 3 * i] = 0x3c;
+			app[3 + 3 * i] = 0x02;
+			app[4 + 3 * i] = (uint8_t)(0x06 | (i & 0x80));
+		}
+		len = 2 + 3 * nh;
+		if (k >= 1) {
+			static const uint8_t g1[] = {0x01, 0x02, 0x00, 0x03,
+			    0x07};
+			memcpy(app + len, g1, sizeof(g1));
+			len += sizeof(g1);
+		}
+		memset(ST, 0, sizeof(ST));
+		rec_reset(&R);
+		n = segments(b, 1, app, len, 249, 0);
+		feed(DIS_C2S, b, n);
+		ck_assert_uint_eq(R.n_op, 1);
+		ck_assert_uint_eq(count_anomaly(AN_OBJ_CAP), k == 1 ? 1 : 0);
+		if (k == 2) {
+			ck_assert_uint_eq(R.op[0].addr_lo, 3);
+			ck_assert_uint_eq(R.op[0].addr_hi, 7);
+		} else {
+			ck_assert_uint_gt(R.op[0].addr_lo, R.op[0].addr_hi);
+		}
+	}
+}
+END_TEST
+
+/*
+ * Two frames (one block, then three blocks) fed in two calls cut at
+ * every byte: the same observations as in one call.
+ */
+START_TEST(test_split_every_byte)
+{
+	static const uint8_t big[] = {0xc4, 0x81, 0x00, 0x00,
+	    0x1e, 0x02, 0x00, 0x00, 0x07, /* g30v2 0..7, 3 bytes each */
+	    0x01, 0x10, 0x00, 0x01, 0x11, 0x00, 0x01, 0x12, 0x00,
+	    0x01, 0x13, 0x00, 0x01, 0x14, 0x00, 0x01, 0x15, 0x00,
+	    0x01, 0x16, 0x00, 0x01, 0x17, 0x00};
+	uint8_t b[256], tail[256];
+	struct obs_op whole[4];
+	size_t n, cut, used, keep, nwhole;
+
+	n = sizeof(real_unsol);
+	memcpy(b, real_unsol, n);
+	n += apdu(b + n, 0, big, sizeof(big));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	nwhole = R.n_op;
+	ck_assert_uint_eq(nwhole, 2);
+	memcpy(whole, R.op, sizeof(whole[0]) * nwhole);
+	for (cut = 1; cut < n; cut++) {
+		memset(ST, 0, sizeof(ST));
+		rec_reset(&R);
+		(void)tcp(DIS_S2C, b, cut, &used);
+		keep = cut - used;
+		memcpy(tail, b + used, keep);
+		memcpy(tail + keep, b + cut, n - cut);
+		ck_assert_int_eq(tcp(DIS_S2C, tail, n - used, &used), DIS_OK);
+		ck_assert_uint_eq(R.n_op, nwhole);
+		ck_assert_mem_eq(&R.op[0], &whole[0], sizeof(whole[0]));
+		ck_assert_mem_eq(&R.op[1], &whole[1], sizeof(whole[1]));
+		ck_assert_uint_eq(R.n_anomaly, 1); /* the restart IIN */
+	}
+}
+END_TEST
+
 static Suite *
 dnp3_suite(void)
 {
@@ -1826,6 +2144,18 @@ dnp3_suite(void)
 	tcase_add_test(tc, test_secure_authentication);
 	tcase_add_test(tc, test_sa_error_is_exception);
 	tcase_add_test(tc, test_aggressive_mode_g120v3);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("speed_paths");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_crc_known_vector_and_every_block_length);
+	tcase_add_test(tc, test_function_names);
+	tcase_add_test(tc, test_zero_bytes_are_not_a_remembered_header);
+	tcase_add_test(tc, test_remembered_headers);
+	tcase_add_test(tc, test_iin_notes_order);
+	tcase_add_test(tc, test_identity_fresh_per_response);
+	tcase_add_test(tc, test_object_header_cap_boundary);
+	tcase_add_test(tc, test_split_every_byte);
 	suite_add_tcase(s, tc);
 	return s;
 }
