@@ -1008,6 +1008,9 @@ fast_ether_ip4(struct pkt *pkt, const uint8_t *p, size_t cap)
 		ulen = be16(t + 4);
 		if (ulen < UDP_HDR_LEN || ulen > tot - IP4_HDR_MIN)
 			return 0;
+		pkt->seq = pkt->ack = 0;
+		pkt->tcp_flags = 0;
+		pkt->win = 0;
 		pkt->payload = t + UDP_HDR_LEN;
 		pkt->payload_len = (uint32_t)((avail < ulen ? avail : ulen) -
 		    UDP_HDR_LEN);
@@ -1030,6 +1033,7 @@ fast_ether_ip4(struct pkt *pkt, const uint8_t *p, size_t cap)
 	pkt->ip_len = (uint32_t)tot;
 	pkt->src_port = be16(t);
 	pkt->dst_port = be16(t + 2);
+	pkt->reassembled = 0;
 	return 1;
 }
 
@@ -1037,12 +1041,19 @@ enum dec_rc
 decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, struct pkt *pkt)
 {
-	/* Only the fields every caller may read; no memset of the pkt. */
+	/* Only the fields every caller may read; no memset of the pkt.
+	 * The fast path sets all of them itself. */
 	pkt->ts_us = ts_us;
 	if (wirelen < caplen)
 		wirelen = caplen; /* a broken file: trust what we hold */
 	pkt->caplen = caplen;
 	pkt->wirelen = wirelen;
+	d->now = ts_us;
+	if (d->active > 0)
+		frag_expire(d, ts_us);
+	if (dlt == DLT_EN10MB && data != NULL &&
+	    fast_ether_ip4(pkt, data, caplen))
+		return DEC_OK;
 	pkt->vlan = 0;
 	pkt->ethertype = 0;
 	pkt->has_mac = 0;
@@ -1061,17 +1072,10 @@ decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
 	pkt->truncated = 0;
 	pkt->reassembled = 0;
 
-	d->now = ts_us;
-	if (d->active > 0)
-		frag_expire(d, ts_us);
-
 	if (data == NULL)
 		caplen = 0;
-	if (dlt == DLT_EN10MB) {
-		if (fast_ether_ip4(pkt, data, caplen))
-			return DEC_OK;
+	if (dlt == DLT_EN10MB)
 		return link_ether(d, pkt, data, caplen, wirelen);
-	}
 #if defined(DLT_LOOP) && DLT_LOOP != LT_LOOP
 	if (dlt == DLT_LOOP) /* OpenBSD: 12 */
 		return link_null(d, pkt, data, caplen, wirelen, 1);
