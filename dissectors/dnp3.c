@@ -1158,7 +1158,7 @@ dnp3_request(struct dnp3_state *st, const struct obs_sink *sink, int side,
 	pd->addr_hi = op.addr_hi;
 }
 
-static void
+static inline __attribute__((always_inline)) void
 dnp3_response(struct dnp3_state *st, const struct obs_sink *sink, int side,
     uint8_t ac, uint8_t fc, uint16_t src, struct cur *c)
 {
@@ -1345,7 +1345,7 @@ dnp3_transport(struct dnp3_state *st, const struct obs_sink *sink, int dir,
  * that dnp3_frame_size(p[2]) bytes are there, so the header and every
  * data block with its CRC lie inside them.
  */
-static void
+static inline __attribute__((always_inline)) void
 dnp3_frame(struct dnp3_state *st, const struct obs_sink *sink, int dir,
     const uint8_t *p)
 {
