@@ -373,7 +373,7 @@ modbus_fc_known(unsigned fc)
  * its sub-code where it has one.  Unknown codes keep their number in
  * op.code; the name says which range they fall in (spec 5).
  */
-static void
+static inline void
 modbus_classify(struct modbus_pdu *p, unsigned fc, int have_sub)
 {
 	const struct modbus_name *n = modbus_fc_entry(fc);
@@ -490,7 +490,7 @@ modbus_roles(struct modbus_run *r, uint8_t requester)
 	modbus_roles_slow(r, requester);
 }
 
-static void
+static inline void
 modbus_emit_op(struct modbus_run *r, const struct modbus_pdu *p,
     uint8_t requester, uint32_t code)
 {
@@ -593,16 +593,24 @@ modbus_pend_free(struct modbus_state *st, struct modbus_pending *e)
 /* --- requests ------------------------------------------------------------ */
 
 /* Read/write of a block: address, quantity (1..max). */
-static void
+static inline void
 modbus_req_block(struct modbus_run *r, struct modbus_pdu *p, struct cur *d,
     uint16_t max)
 {
 	uint16_t addr, qty;
 
-	addr = cur_be16(d);
-	qty = cur_be16(d);
-	if (!modbus_body_end(r, d))
-		return;
+	if (d->err == CUR_OK && d->left == 4) {
+		/* the usual exact body: plain loads, nothing left over */
+		addr = (uint16_t)(d->p[0] << 8 | d->p[1]);
+		qty = (uint16_t)(d->p[2] << 8 | d->p[3]);
+		d->p += 4;
+		d->left = 0;
+	} else {
+		addr = cur_be16(d);
+		qty = cur_be16(d);
+		if (!modbus_body_end(r, d))
+			return;
+	}
 	modbus_qty_check(r, qty, max);
 	modbus_range(r, p, addr, qty);
 	p->qty = qty;

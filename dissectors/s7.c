@@ -512,7 +512,7 @@ s7_confirm(struct s7_state *st, uint8_t proto, const struct obs_sink *sink)
 
 /* --- request/response pairing ---------------------------------------- */
 
-static struct s7_pending *
+static inline struct s7_pending *
 s7_pend_add(struct s7_state *st, uint8_t proto, uint16_t ref,
     const struct obs_op *op, const struct obs_sink *sink)
 {
@@ -566,7 +566,7 @@ s7_pend_add(struct s7_state *st, uint8_t proto, uint16_t ref,
 }
 
 /* Find and free the request that a response from side answers. */
-static int
+static inline int
 s7_pend_take(struct s7_state *st, uint8_t proto, uint16_t ref, uint8_t side,
     struct s7_pending *out)
 {
@@ -588,7 +588,7 @@ s7_pend_take(struct s7_state *st, uint8_t proto, uint16_t ref, uint8_t side,
 }
 
 /* Response op: the request's code/class/name when paired. */
-static void
+static inline void
 s7_response_op(struct obs_op *op, const struct s7_pending *p, int paired,
     uint8_t proto, uint32_t code, uint8_t side, const struct s7_name *tab)
 {
@@ -1364,7 +1364,7 @@ s7_tsdu(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *p,
     size_t len, const struct obs_sink *sink)
 {
 	uint8_t side = (uint8_t)(ctx->dir & 1);
-	int port102 = ctx->src_port == S7_PORT || ctx->dst_port == S7_PORT;
+	int port102;
 
 	if (len == 0)
 		return DIS_OK;
@@ -1378,6 +1378,7 @@ s7_tsdu(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *p,
 	 * S7comm-plus, named a SIMATIC TSAP, or, caught mid-stream, uses
 	 * port 102.
 	 */
+	port102 = ctx->src_port == S7_PORT || ctx->dst_port == S7_PORT;
 	if (s7_is_tls(p, len) && (st->kind == OBS_P_S7COMM_PLUS ||
 	    st->simatic || (!st->cotp_seen && port102))) {
 		s7_confirm(st, OBS_P_S7COMM_PLUS, sink);
@@ -1414,7 +1415,7 @@ s7_reasm_add(struct s7_dir *d, const struct cur *seg)
 	return 0;
 }
 
-static enum dis_rc
+static inline enum dis_rc
 s7_dt(struct s7_state *st, const struct dis_ctx *ctx, int eot,
     const struct cur *payload, const struct obs_sink *sink)
 {
@@ -1457,18 +1458,17 @@ s7_tsap_is_simatic(const struct cotp_tsap *ts)
 	return ts->present && ts->len >= 7 && memcmp(ts->b, "SIMATIC", 7) == 0;
 }
 
-/* One whole TPKT frame. */
+/*
+ * A frame that cotp_dt() did not take: decoded by cotp_parse().  DT
+ * (which cotp_dt() takes whenever cotp_parse() would decode one) is
+ * handed back through *eot and *payload with DIS_OK and *dt set.
+ */
 static enum dis_rc
-s7_frame(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *f,
-    size_t flen, const struct obs_sink *sink)
+s7_frame_other(struct s7_state *st, const uint8_t *f, size_t flen,
+    int *dt, uint8_t *eot, struct cur *payload, const struct obs_sink *sink)
 {
 	struct cotp_tpdu t;
-	struct cur payload;
-	uint8_t eot;
 
-	/* Nearly every frame is DT: decode it without a whole cotp_tpdu. */
-	if (cotp_dt(f, flen, &eot, &payload))
-		return s7_dt(st, ctx, eot, &payload, sink);
 	if (cotp_parse(f, flen, &t) < 0) {
 		if (st->kind == 0)
 			return DIS_NOT_MINE;
@@ -1477,7 +1477,10 @@ s7_frame(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *f,
 	}
 	switch (t.code) {
 	case COTP_DT:
-		return s7_dt(st, ctx, t.eot, &t.payload, sink);
+		*dt = 1;
+		*eot = t.eot;
+		*payload = t.payload;
+		return DIS_OK;
 	case COTP_CR:
 	case COTP_CC:
 		/* S7 always names TSAPs; RDP's CR, for one, does not. */
@@ -1508,6 +1511,26 @@ s7_frame(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *f,
 		    "COTP TPDU not used by class 0");
 		return DIS_OK;
 	}
+}
+
+/* One whole TPKT frame. */
+static inline enum dis_rc
+s7_frame(struct s7_state *st, const struct dis_ctx *ctx, const uint8_t *f,
+    size_t flen, const struct obs_sink *sink)
+{
+	struct cur payload;
+	uint8_t eot;
+	int dt = 0;
+	enum dis_rc rc;
+
+	/* Nearly every frame is DT: decode it without a whole cotp_tpdu. */
+	if (!cotp_dt(f, flen, &eot, &payload)) {
+		rc = s7_frame_other(st, f, flen, &dt, &eot, &payload, sink);
+		if (!dt)
+			return rc;
+	}
+	/* one call site, so that s7_dt can be inlined */
+	return s7_dt(st, ctx, eot, &payload, sink);
 }
 
 /*
