@@ -742,26 +742,46 @@ newer(const struct conn *a, const struct conn *b)
 	return (int32_t)(a->serial - b->serial) > 0;
 }
 
-static struct conn *
-conn_lookup(struct engine *e, const struct pkt *p, int *dir)
+/*
+ * Is p of the last packet's connection (a request, its answer, the
+ * ACK)?  While no two connections share a 5-tuple (they only do when
+ * their VLANs disagree: `twins'), a strict match is the only match, so
+ * the hash and the probe can be skipped.  Pure: sets *dir only.
+ */
+static int
+conn_is_last(const struct engine *e, const struct pkt *p, int *dir)
 {
-	uint32_t h, i, s, strict = 0, loose = 0;
+	const struct conn *c;
+
+	if (e->twins != 0 || e->last_idx1 == 0)
+		return 0;
+	c = &e->conns[e->last_idx1 - 1];
+	return c->used && conn_match(c, p, 1, dir);
+}
+
+static inline uint32_t
+pkt_conn_hash(const struct engine *e, const struct pkt *p)
+{
+	return conn_hash(e->hseed, p->l4, ep_hash(p->src_ip, p->src_port),
+	    ep_hash(p->dst_ip, p->dst_port));
+}
+
+/* The connection of p: the last one when last (conn_is_last said so),
+ * else found from h (pkt_conn_hash) or made. */
+static struct conn *
+conn_lookup(struct engine *e, const struct pkt *p, int last, uint32_t h,
+    int *dir)
+{
+	uint32_t i, s, strict = 0, loose = 0;
 	struct conn *c;
 	uint16_t sp = p->src_port, dp = p->dst_port;
 	int d, strict_dir = 0, loose_dir = 0, twin = 0;
 
-	/* The last connection again (a request, its answer, the ACK)?
-	 * While no two connections share a 5-tuple (they only do when
-	 * their VLANs disagree: `twins'), a strict match is the only
-	 * match, so the hash and the probe can be skipped. */
-	if (e->twins == 0 && e->last_idx1 != 0) {
+	if (last) {
 		i = e->last_idx1;
 		c = cat(e, i);
-		if (c->used && conn_match(c, p, 1, dir))
-			goto hit;
+		goto hit;
 	}
-	h = conn_hash(e->hseed, p->l4, ep_hash(p->src_ip, sp),
-	    ep_hash(p->dst_ip, dp));
 
 	/* One walk of the probe sequence: the newest connection that
 	 * matches with its VLAN; else the newest whose unseen direction may
@@ -1356,7 +1376,8 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 {
 	struct pkt p;
 	struct conn *c;
-	int dir;
+	uint32_t h = 0;
+	int dir, last;
 	enum dec_rc rc;
 
 	e->st.packets++;
@@ -1387,6 +1408,13 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 		e->st.malformed++;
 		return;
 	}
+	/* A new connection's first slot is a likely cache miss: it is
+	 * fetched while the SPAN signature is worked out. */
+	last = conn_is_last(e, &p, &dir);
+	if (!last) {
+		h = pkt_conn_hash(e, &p);
+		__builtin_prefetch(&e->slots[h & e->hmask]);
+	}
 	if (e->dedup != NULL && is_duplicate(e, span_sig(&p, e->hseed),
 				    ts_us)) {
 		e->st.duplicates++;
@@ -1399,8 +1427,12 @@ engine_frame(struct engine *e, const uint8_t *data, uint32_t caplen,
 	if (e->now_us >= e->last_sweep_us + 1000000u) {
 		e->last_sweep_us = e->now_us;
 		sweep(e);
+		if (last && !conn_is_last(e, &p, &dir)) {
+			last = 0; /* timed out just now */
+			h = pkt_conn_hash(e, &p);
+		}
 	}
-	c = conn_lookup(e, &p, &dir);
+	c = conn_lookup(e, &p, last, h, &dir);
 	e->cur = c;
 	e->responder = NULL;
 	if (c->srv_group && dir == DIS_S2C &&
