@@ -390,7 +390,8 @@ dnp3_fc_lookup(uint8_t fc)
 	if (fc <= DNP3_FC_LAST_REQ)
 		return &dnp3_fcs[fc];
 	if (fc >= DNP3_FC_FIRST_RESP && fc <= DNP3_FC_LAST_RESP)
-		return &dnp3_fcs[DNP3_FC_LAST_REQ + 1 + fc - DNP3_FC_FIRST_RESP];
+		return &dnp3_fcs[DNP3_FC_LAST_REQ + 1 +
+		    (fc - DNP3_FC_FIRST_RESP)];
 	return &unknown;
 }
 
@@ -828,7 +829,7 @@ dnp3_sized_object(struct dnp3_walk *w, struct cur *obj, uint8_t g,
 	}
 }
 
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 dnp3_read_n(struct cur *c, size_t n)
 {
 	switch (n) {
@@ -1419,6 +1420,24 @@ dnp3_header_what(int r)
 	}
 }
 
+/* Are the avail bytes at p a header that checked before in dir? */
+static inline int
+dnp3_hdr_known(const struct dnp3_state *st, int dir, const uint8_t *p,
+    size_t avail)
+{
+	/* p[0] == 0x05 keeps the empty (all zero) slots from matching. */
+	return avail >= DNP3_HDR_LEN && p[0] == DNP3_START0 &&
+	    (memcmp(p, st->hdr_ok[dir][0], DNP3_HDR_LEN) == 0 ||
+		memcmp(p, st->hdr_ok[dir][1], DNP3_HDR_LEN) == 0);
+}
+
+static inline void
+dnp3_hdr_remember(struct dnp3_state *st, int dir, const uint8_t *p)
+{
+	memcpy(st->hdr_ok[dir][1], st->hdr_ok[dir][0], DNP3_HDR_LEN);
+	memcpy(st->hdr_ok[dir][0], p, DNP3_HDR_LEN);
+}
+
 static enum dis_rc
 dnp3_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
     size_t len, size_t *used, const struct obs_sink *sink)
@@ -1431,18 +1450,12 @@ dnp3_parse(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
 	/* Each pass consumes a frame or skips >= 1 byte, or returns. */
 	while (off < len) {
 		avail = len - off;
-		if (avail >= DNP3_HDR_LEN && buf[off] == DNP3_START0 &&
-		    (memcmp(buf + off, st->hdr_ok[dir][0], DNP3_HDR_LEN) == 0 ||
-			memcmp(buf + off, st->hdr_ok[dir][1], DNP3_HDR_LEN) == 0)) {
-			r = HDR_OK; /* the same bytes checked before */
+		if (dnp3_hdr_known(st, dir, buf + off, avail)) {
+			r = HDR_OK;
 		} else {
 			r = dnp3_check_header(buf + off, avail);
-			if (r == HDR_OK) {
-				memcpy(st->hdr_ok[dir][1], st->hdr_ok[dir][0],
-				    DNP3_HDR_LEN);
-				memcpy(st->hdr_ok[dir][0], buf + off,
-				    DNP3_HDR_LEN);
-			}
+			if (r == HDR_OK)
+				dnp3_hdr_remember(st, dir, buf + off);
 		}
 		if (r == HDR_SHORT) {
 			if (udp)
