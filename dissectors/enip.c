@@ -298,7 +298,7 @@ cmd_find(uint16_t cmd)
 
 /* --- emitting -------------------------------------------------------- */
 
-static void
+static inline void
 emit_op(struct enip_msg *m, uint8_t proto, uint8_t cls, uint8_t flags,
     uint8_t requester, uint32_t code, uint32_t status,
     const struct cip_path *p, const char *name)
@@ -1158,6 +1158,44 @@ cpf_find2(const struct cur *c, int max, uint16_t t0, uint16_t t1,
 	return found;
 }
 
+/*
+ * The usual CPF of SendRRData (null address, unconnected data) or, unit,
+ * SendUnitData (connected address of 4 bytes, connected data), both
+ * items inside c: the data item in items[0] (unit: the address in
+ * items[0], the data in items[1]), as cpf_find2() would find them.
+ */
+static inline int
+cpf_usual(const struct cur *c, int unit, struct cur items[2])
+{
+	const uint8_t *q = c->p;
+	size_t len;
+
+	if (!cur_ok(c))
+		return 0;
+	if (unit) {
+		if (c->left < 14 || cur_get_le16(q) != 2 ||
+		    cur_get_le16(q + 2) != CPF_CONN_ADDR ||
+		    cur_get_le16(q + 4) != 4 ||
+		    cur_get_le16(q + 10) != CPF_CONN_DATA)
+			return 0;
+		len = cur_get_le16(q + 12);
+		if (len > c->left - 14)
+			return 0;
+		items[0] = cur_make(q + 6, 4);
+		items[1] = cur_make(q + 14, len);
+		return 1;
+	}
+	if (c->left < 10 || cur_get_le16(q) != 2 ||
+	    cur_get_le16(q + 2) != CPF_NULL_ADDR || cur_get_le16(q + 4) != 0 ||
+	    cur_get_le16(q + 6) != CPF_UNCONN_DATA)
+		return 0;
+	len = cur_get_le16(q + 8);
+	if (len > c->left - 10)
+		return 0;
+	items[0] = cur_make(q + 10, len);
+	return 1;
+}
+
 /* SendRRData / SendUnitData. */
 static void
 enip_send_data(struct enip_msg *m, struct cur c)
@@ -1170,7 +1208,9 @@ enip_send_data(struct enip_msg *m, struct cur c)
 	int unit = m->h->cmd == ENIP_CMD_SEND_UNIT;
 
 	cur_skip(&c, 6); /* interface handle, timeout */
-	if (unit)
+	if (cpf_usual(&c, unit, items))
+		found = unit ? 3 : 1;
+	else if (unit)
 		found = cpf_find2(&c, ENIP_MAX_CPF_ITEMS, CPF_CONN_ADDR,
 		    CPF_CONN_DATA, items);
 	else

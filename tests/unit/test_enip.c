@@ -1583,6 +1583,427 @@ START_TEST(test_vendor_table)
 }
 END_TEST
 
+/* --- fast paths: same observations as the general ones --------------- */
+
+/*
+ * Eviction takes the oldest request, not the lowest slot: 32 unanswered
+ * requests (contexts 0..31), contexts 0 and 5 answered, three more
+ * requests (32 and 33 fill the freed slots, 34 evicts context 1, the
+ * oldest, although 32 sits in a lower slot).  A partial-transfer status
+ * (0x06) on a paired Read Tag Fragmented is no exception; unpaired, it
+ * is one.
+ */
+START_TEST(test_pending_eviction_order)
+{
+	/* Read Tag Fragmented "T": [0x52][2 words][0x91 1 'T' pad] */
+	static const uint8_t rtf_req[] = {0x52, 0x02, 0x91, 0x01, 'T', 0x00,
+	    0x01, 0x00, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t rtf_rsp[] = {0xd2, 0x00, 0x06, 0x00, 0xc4,
+	    0x00, 0x2a, 0x00};
+	static const struct {
+		uint8_t ctx;
+		int flags;
+	} replies[] = {
+		{1, OBS_OP_RESPONSE | OBS_OP_EXCEPTION}, /* evicted */
+		{32, OBS_OP_RESPONSE},
+		{33, OBS_OP_RESPONSE},
+		{34, OBS_OP_RESPONSE},
+		{2, OBS_OP_RESPONSE},
+		{34, OBS_OP_RESPONSE | OBS_OP_EXCEPTION}, /* answered already */
+	};
+	uint8_t b[512];
+	size_t n, k, i;
+
+	for (i = 0; i < 32; i++) {
+		n = rr(b, 0, (uint8_t)i, rtf_req, sizeof(rtf_req));
+		ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	}
+	ck_assert_uint_eq(R.n_anomaly, 0);
+	n = rr(b, 0, 0, rtf_rsp, sizeof(rtf_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	n = rr(b, 0, 5, rtf_rsp, sizeof(rtf_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	check_op(32, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x52, 6, "Read Tag Fragmented");
+	check_op(33, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x52, 6, "Read Tag Fragmented");
+	for (i = 32; i <= 34; i++) {
+		n = rr(b, 0, (uint8_t)i, rtf_req, sizeof(rtf_req));
+		ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+		/* 32 and 33 took the freed slots; 34 evicted. */
+		ck_assert_uint_eq(R.n_anomaly, i == 34 ? 1 : 0);
+	}
+	k = R.n_op;
+	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		n = rr(b, 0, replies[i].ctx, rtf_rsp, sizeof(rtf_rsp));
+		ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+		check_op(k + i, OBS_P_CIP, OBS_C_READ, replies[i].flags,
+		    OBS_SIDE_CLIENT, 0x52, 6, "Read Tag Fragmented");
+	}
+	ck_assert_uint_eq(R.n_anomaly, 1);
+}
+END_TEST
+
+/*
+ * Connected requests: the reply to sequence 3 also drops the older
+ * sequences 1 and 2 (one request at a time on a class 3 connection), so a
+ * late reply to 1 is unpaired; a request sent after 3 still pairs.
+ */
+START_TEST(test_pending_connected_drops_older)
+{
+	static const uint8_t rtf_req[] = {0x52, 0x02, 0x91, 0x01, 'T', 0x00,
+	    0x01, 0x00, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t rtf_rsp[] = {0xd2, 0x00, 0x06, 0x00, 0xc4,
+	    0x00, 0x2a, 0x00};
+	uint8_t b[512];
+	size_t n;
+	uint16_t seq;
+
+	for (seq = 1; seq <= 4; seq++) {
+		n = unit(b, 0x1234, seq, rtf_req, sizeof(rtf_req));
+		ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	}
+	n = unit(b, 0x5678, 3, rtf_rsp, sizeof(rtf_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	check_op(4, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x52, 6, "Read Tag Fragmented");
+	n = unit(b, 0x5678, 1, rtf_rsp, sizeof(rtf_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	check_op(5, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE | OBS_OP_EXCEPTION,
+	    OBS_SIDE_CLIENT, 0x52, 6, "Read Tag Fragmented");
+	n = unit(b, 0x5678, 4, rtf_rsp, sizeof(rtf_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	check_op(6, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x52, 6, "Read Tag Fragmented");
+}
+END_TEST
+
+/* Every command code of a bare request: the name and class it gets. */
+START_TEST(test_command_table)
+{
+	static const struct {
+		uint16_t cmd;
+		int cls;
+		const char *name;
+	} known[] = {
+		{0x0000, OBS_C_OTHER, "NOP"},
+		{0x0004, OBS_C_DISCOVER, "List Services"},
+		{0x0063, OBS_C_DISCOVER, "List Identity"},
+		{0x0064, OBS_C_DISCOVER, "List Interfaces"},
+		{0x0065, OBS_C_SESSION, "Register Session"},
+		{0x0066, OBS_C_SESSION, "Unregister Session"},
+		{0x006f, OBS_C_OTHER, "Send RR Data"},
+		{0x0070, OBS_C_OTHER, "Send Unit Data"},
+		{0x0072, OBS_C_OTHER, "Indicate Status"},
+		{0x0073, OBS_C_OTHER, "Cancel"},
+	};
+	uint8_t b[64];
+	unsigned cmd, i;
+	size_t n;
+	enum dis_rc rc;
+
+	for (cmd = 0; cmd < 0x200; cmd++) {
+		setup();
+		n = encap(b, (uint16_t)cmd, 0, 0, 0, NULL, 0);
+		rc = feed(DIS_C2S, b, n);
+		if (cmd > 0xff) {
+			/* Not a command we trust to frame a stream. */
+			ck_assert_int_eq(rc, DIS_NOT_MINE);
+			ck_assert_uint_eq(R.n_op, 0);
+			continue;
+		}
+		if (cmd == 0x006f || cmd == 0x0070) {
+			/* No CPF at all: malformed, no operation. */
+			ck_assert_int_eq(rc, DIS_MALFORMED);
+			ck_assert_uint_eq(R.n_op, 0);
+			continue;
+		}
+		ck_assert_int_eq(rc, DIS_OK);
+		ck_assert_uint_eq(R.n_op, 1);
+		ck_assert_uint_eq(R.op[0].code, cmd);
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (known[i].cmd == cmd)
+				break;
+		if (i < sizeof(known) / sizeof(known[0])) {
+			ck_assert_int_eq(R.op[0].cls, known[i].cls);
+			ck_assert_str_eq(R.op[0].name, known[i].name);
+		} else {
+			ck_assert_int_eq(R.op[0].cls, OBS_C_OTHER);
+			ck_assert_str_eq(R.op[0].name, "unknown");
+		}
+	}
+}
+END_TEST
+
+/*
+ * CPF shapes besides the usual two items: swapped items, a third item,
+ * the data item beyond the eighth (not looked at: no CIP), a data item
+ * longer than the encapsulation data (malformed).
+ */
+START_TEST(test_cpf_shapes)
+{
+	uint8_t d[256], b[512];
+	size_t n, k, i;
+
+	/* [handle][timeout][2 items: unconnected data (rt_req), null] */
+	memset(d, 0, sizeof(d));
+	d[6] = 2;
+	d[8] = 0xb2;
+	d[10] = sizeof(rt_req);
+	memcpy(d + 12, rt_req, sizeof(rt_req));
+	k = 12 + sizeof(rt_req) + 4; /* null address item: zeros */
+	n = encap(b, 0x006f, SESSION, 0, 7, d, k);
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	check_op(0, OBS_P_CIP, OBS_C_READ, 0, OBS_SIDE_CLIENT, 0x4c, 0,
+	    "Read Tag");
+	/* Three items: null address, a socket item, the data. */
+	memset(d, 0, sizeof(d));
+	d[6] = 3;
+	d[12] = 0x00;
+	d[13] = 0x80; /* 0x8000, 16 bytes */
+	d[14] = 16;
+	d[32] = 0xb2;
+	d[34] = sizeof(rt_req);
+	memcpy(d + 36, rt_req, sizeof(rt_req));
+	n = encap(b, 0x006f, SESSION, 0, 8, d, 36 + sizeof(rt_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	check_op(1, OBS_P_CIP, OBS_C_READ, 0, OBS_SIDE_CLIENT, 0x4c, 0,
+	    "Read Tag");
+	/* Nine items, the data ninth: only eight are looked at. */
+	memset(d, 0, sizeof(d));
+	d[6] = 9;
+	for (i = 0; i < 8; i++)
+		d[8 + 4 * i] = 0x01; /* 8 empty items of type 1 */
+	d[40] = 0xb2;
+	d[42] = sizeof(rt_req);
+	memcpy(d + 44, rt_req, sizeof(rt_req));
+	n = encap(b, 0x006f, SESSION, 0, 9, d, 44 + sizeof(rt_req));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	check_op(2, OBS_P_ENIP, OBS_C_OTHER, 0, OBS_SIDE_CLIENT, 0x006f, 0,
+	    "Send RR Data");
+	/* The usual two items, the data item one byte too long. */
+	n = rr(b, 0, 10, rt_req, sizeof(rt_req));
+	b[24 + 14] = (uint8_t)(sizeof(rt_req) + 1);
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_MALFORMED);
+	ck_assert_uint_eq(R.n_op, 3);
+	ck_assert_uint_eq(R.n_anomaly, 1);
+	ck_assert_str_eq(R.anomaly[0].what,
+	    "CPF item length exceeds encapsulation data");
+}
+END_TEST
+
+/* Per-direction tail, as the sensor keeps it between calls. */
+static uint8_t tail_buf[2][4096];
+static size_t tail_len[2];
+
+static void
+stream(int dir, const uint8_t *b, size_t n)
+{
+	struct dis_ctx c;
+	size_t off = 0, used;
+	enum dis_rc rc;
+
+	ck_assert_uint_le(tail_len[dir] + n, sizeof(tail_buf[dir]));
+	memcpy(tail_buf[dir] + tail_len[dir], b, n);
+	tail_len[dir] += n;
+	memset(&c, 0, sizeof(c));
+	c.dir = (uint8_t)dir;
+	c.l4 = 6;
+	while (off < tail_len[dir]) {
+		used = 0;
+		rc = dissector_enip.parse(ST, &c, tail_buf[dir] + off,
+		    tail_len[dir] - off, &used, &S);
+		ck_assert_uint_le(used, tail_len[dir] - off);
+		off += used;
+		if (rc != DIS_OK || used == 0)
+			break;
+	}
+	memmove(tail_buf[dir], tail_buf[dir] + off, tail_len[dir] - off);
+	tail_len[dir] -= off;
+}
+
+/*
+ * A request/reply stream split at every byte gives the observations of
+ * the whole stream, in the same order.
+ */
+START_TEST(test_split_every_byte)
+{
+	static struct rec whole;
+	uint8_t c2s[1024], s2c[1024];
+	size_t nc = 0, ns = 0, k, i;
+
+	nc += rr(c2s + nc, 0, 1, rt_req, sizeof(rt_req));
+	nc += rr(c2s + nc, 0, 2, gaa_id_req, sizeof(gaa_id_req));
+	nc += unit(c2s + nc, 0x1234, 7, rt_req, sizeof(rt_req));
+	ns += rr(s2c + ns, 0, 1, rt_rsp, sizeof(rt_rsp));
+	ns += rr(s2c + ns, 0, 2, gaa_id_rsp, sizeof(gaa_id_rsp));
+	ns += unit(s2c + ns, 0x5678, 7, rt_rsp, sizeof(rt_rsp));
+	(void)feed(DIS_C2S, c2s, nc);
+	(void)feed(DIS_S2C, s2c, ns);
+	ck_assert_uint_eq(R.n_op, 6);
+	ck_assert_uint_eq(R.n_ident, 1);
+	memcpy(&whole, &R, sizeof(whole));
+	for (k = 1; k < nc; k++) {
+		setup();
+		tail_len[0] = tail_len[1] = 0;
+		stream(DIS_C2S, c2s, k);
+		stream(DIS_C2S, c2s + k, nc - k);
+		stream(DIS_S2C, s2c, k < ns ? k : ns);
+		if (k < ns)
+			stream(DIS_S2C, s2c + k, ns - k);
+		ck_assert_uint_eq(tail_len[0], 0);
+		ck_assert_uint_eq(tail_len[1], 0);
+		ck_assert_uint_eq(R.n_op, whole.n_op);
+		ck_assert_uint_eq(R.n_ident, whole.n_ident);
+		ck_assert_uint_eq(R.n_anomaly, 0);
+		for (i = 0; i < R.n_op; i++) {
+			ck_assert_int_eq(R.op[i].cls, whole.op[i].cls);
+			ck_assert_int_eq(R.op[i].flags, whole.op[i].flags);
+			ck_assert_uint_eq(R.op[i].code, whole.op[i].code);
+			ck_assert_str_eq(R.op[i].name, whole.op[i].name);
+		}
+	}
+}
+END_TEST
+
+/*
+ * The I/O fast path (roles decided, known connection) must still report
+ * a new connection id, and must leave a datagram that holds a whole
+ * plausible encapsulation PDU (first item type 0x8002 read as a length:
+ * 32770 bytes and more) to the encapsulation parser.
+ */
+START_TEST(test_io_fast_path_edges)
+{
+	static uint8_t big[24 + 0x8002];
+	uint8_t d[sizeof(io_data)];
+	size_t n = sizeof(big);
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		(void)dgram(DIS_C2S, 0, 2222, 2222, io_data, sizeof(io_data));
+		(void)dgram(DIS_S2C, 0, 2222, 2222, io_data, sizeof(io_data));
+	}
+	ck_assert_uint_eq(R.n_role, 2);
+	ck_assert_uint_eq(R.n_attr, 1);
+	/* Another connection id on the decided flow: reported once. */
+	memcpy(d, io_data, sizeof(d));
+	d[6] = 0x99;
+	ck_assert_int_eq(dgram(DIS_S2C, 0, 2222, 2222, d, sizeof(d)), DIS_OK);
+	ck_assert_int_eq(dgram(DIS_S2C, 0, 2222, 2222, d, sizeof(d)), DIS_OK);
+	ck_assert_uint_eq(R.n_attr, 2);
+	ck_assert_uint_eq(R.attr[1].num, 0x004b0699);
+	ck_assert_int_eq(R.attr[1].side, OBS_SIDE_SERVER);
+	/* A usual I/O shape that is also a whole legacy command 2 PDU. */
+	memset(big, 0, sizeof(big));
+	memcpy(big, io_data, 18);
+	big[16] = (uint8_t)(n - 18);
+	big[17] = (uint8_t)((n - 18) >> 8);
+	ck_assert_int_eq(dgram(DIS_C2S, 0, 2222, 2222, big, n), DIS_OK);
+	ck_assert_uint_eq(R.n_op, 1);
+	check_op(0, OBS_P_ENIP, OBS_C_OTHER, 0, OBS_SIDE_CLIENT, 2, 0,
+	    "unknown");
+	/* One byte shorter, it is I/O again (no op). */
+	big[16] = (uint8_t)(n - 19);
+	big[17] = (uint8_t)((n - 19) >> 8);
+	ck_assert_int_eq(dgram(DIS_C2S, 0, 2222, 2222, big, n - 1), DIS_OK);
+	ck_assert_uint_eq(R.n_op, 1);
+}
+END_TEST
+
+/* A small deterministic generator for the path comparison. */
+static uint32_t
+lcg(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 16;
+}
+
+/*
+ * cip_parse_epath_nosym() against cip_parse_epath(): the same return,
+ * cursor and fields (all but the names), on every path of up to 2 bytes
+ * and on random paths built from valid and broken segments.
+ */
+START_TEST(test_epath_nosym_same)
+{
+	static const uint8_t segs[][6] = {
+		{2, 0x20, 0x01}, {2, 0x24, 0x07}, {2, 0x28, 0x03},
+		{2, 0x2c, 0x65}, {2, 0x30, 0x0e}, {2, 0x38, 0x01},
+		{4, 0x21, 0x00, 0x34, 0x12}, {4, 0x25, 0x00, 0xff, 0xff},
+		{4, 0x31, 0x01, 0x02, 0x03}, {4, 0x91, 0x02, 'a', 'b'},
+		{4, 0x91, 0x01, 'x', 0x00}, {2, 0x91, 0x00},
+		{3, 0x91, 0x05, 'q'}, {2, 0x01, 0x00}, {1, 0x21},
+		{2, 0x23, 0x00}, {2, 0x3c, 0x00}, {4, 0x62, 'a', 'b', 0},
+		{2, 0x80, 0x00}, {2, 0x40, 0x01}, {1, 0xe0},
+	};
+	uint8_t buf[64];
+	struct cip_path a, b;
+	struct cur ca, cb;
+	uint32_t x = 1;
+	unsigned i, t, len, nseg, s;
+	int ra, rb;
+
+	for (i = 0; i < 65536 + 256 + 1 + 100000; i++) {
+		if (i < 1)
+			len = 0;
+		else if (i < 1 + 256) {
+			len = 1;
+			buf[0] = (uint8_t)(i - 1);
+		} else if (i < 1 + 256 + 65536) {
+			len = 2;
+			buf[0] = (uint8_t)(i - 257);
+			buf[1] = (uint8_t)((i - 257) >> 8);
+		} else {
+			len = 0;
+			nseg = lcg(&x) % 8;
+			for (t = 0; t < nseg; t++) {
+				s = lcg(&x) % (sizeof(segs) / sizeof(segs[0]));
+				if (len + segs[s][0] > sizeof(buf))
+					break;
+				memcpy(buf + len, segs[s] + 1, segs[s][0]);
+				len += segs[s][0];
+			}
+			if (lcg(&x) % 4 == 0 && len > 0)
+				len -= lcg(&x) % len; /* cut short */
+		}
+		ca = cur_make(buf, len);
+		cb = cur_make(buf, len);
+		memset(&b, 0xa5, sizeof(b));
+		ra = cip_parse_epath(&ca, &a);
+		rb = cip_parse_epath_nosym(&cb, &b);
+		/* One assertion per path: check's are slow in a loop. */
+		if (ra != rb || ca.p != cb.p || ca.left != cb.left ||
+		    ca.err != cb.err || a.cls != b.cls || a.inst != b.inst ||
+		    a.attr != b.attr || a.member != b.member ||
+		    a.connpt != b.connpt || a.has != b.has ||
+		    a.nseg != b.nseg || a.port != b.port || a.link != b.link ||
+		    b.symbol[0] != 0)
+			ck_abort_msg("path %u (%u bytes) parsed differently", i,
+			    len);
+	}
+	/* 64 segments parse; the 65th is one too many. */
+	{
+		uint8_t many[130];
+
+		for (i = 0; i < 65; i++) {
+			many[2 * i] = 0x30;
+			many[2 * i + 1] = (uint8_t)i;
+		}
+		ca = cur_make(many, 128);
+		cb = cur_make(many, 128);
+		ck_assert_int_eq(cip_parse_epath(&ca, &a), 0);
+		ck_assert_int_eq(cip_parse_epath_nosym(&cb, &b), 0);
+		ck_assert_uint_eq(b.nseg, 64);
+		ck_assert_uint_eq(b.attr, 0);
+		ca = cur_make(many, 130);
+		cb = cur_make(many, 130);
+		ck_assert_int_eq(cip_parse_epath(&ca, &a), -1);
+		ck_assert_int_eq(cip_parse_epath_nosym(&cb, &b), -1);
+		ck_assert_uint_eq(a.nseg, b.nseg);
+		ck_assert_uint_eq(ca.left, cb.left);
+	}
+}
+END_TEST
+
 static Suite *
 enip_suite(void)
 {
@@ -1627,6 +2048,17 @@ enip_suite(void)
 	tcase_add_test(tc, test_execute_pccc);
 	tcase_add_test(tc, test_epath_segments);
 	tcase_add_test(tc, test_vendor_table);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fast paths");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_pending_eviction_order);
+	tcase_add_test(tc, test_pending_connected_drops_older);
+	tcase_add_test(tc, test_command_table);
+	tcase_add_test(tc, test_cpf_shapes);
+	tcase_add_test(tc, test_split_every_byte);
+	tcase_add_test(tc, test_io_fast_path_edges);
+	tcase_add_test(tc, test_epath_nosym_same);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stream");
