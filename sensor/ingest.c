@@ -30,8 +30,10 @@
 #define INGEST_HASH_SAMPLE (1u << 20) /* bytes hashed at each end */
 #define INGEST_MAX_FILES 100000u
 /* Classic pcap files are read in blocks of this size and their records
- * walked in place (see blk_next); a record is at most BLK_MAX_CAPLEN. */
-#define INGEST_BLOCK (1u << 20)
+ * walked in place (see blk_next); a record is at most BLK_MAX_CAPLEN.
+ * 128 KiB: the block stays in the L2 cache until it is walked (1 MiB
+ * blocks cost 5-10% more on small frames). */
+#define INGEST_BLOCK (1u << 17)
 #define BLK_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
 
 struct input {
@@ -316,7 +318,7 @@ progress_show(struct progress *pg, uint64_t pkts, uint64_t file_off,
 /*
  * The block reader for classic pcap files.  libpcap reads each record
  * with two fread() calls through stdio (a fifth of the time on small
- * frames); this reads 1 MiB at a time with read(2) and walks the 16-byte
+ * frames); this reads 128 KiB at a time with read(2) and walks the 16-byte
  * record headers in place.  It keeps every check libpcap makes, with
  * libpcap's messages: a record cut by the end of the file, a captured
  * length over 256 KiB, a record longer than the file's snaplen (which
@@ -329,7 +331,8 @@ progress_show(struct progress *pg, uint64_t pkts, uint64_t file_off,
 struct blk {
 	int fd;
 	uint8_t *buf;
-	size_t cap;	 /* INGEST_BLOCK + room for the longest record */
+	size_t cap;	 /* INGEST_BLOCK + room for the longest record; one
+			  * read(2) asks for INGEST_BLOCK at most */
 	size_t pos, len; /* unread bytes are buf[pos..len) */
 	uint64_t off;	 /* file offset of buf[pos] */
 	int eof, err;	 /* err: errno of a failed read */
@@ -365,8 +368,12 @@ blk_fill(struct blk *b, size_t need)
 		b->pos = 0;
 	}
 	while (b->len < need && !b->eof && !b->err) {
-		ssize_t n = read(b->fd, b->buf + b->len, b->cap - b->len);
+		size_t want = b->cap - b->len;
+		ssize_t n;
 
+		if (want > INGEST_BLOCK)
+			want = INGEST_BLOCK;
+		n = read(b->fd, b->buf + b->len, want);
 		if (n > 0)
 			b->len += (size_t)n;
 		else if (n == 0)
