@@ -816,20 +816,24 @@ struct cip_reply {
 	struct cur data; /* response data after the status */
 };
 
-static int
+/*
+ * [service|0x80][reserved][general status][ext words][ext status...]:
+ * one bounds test for the 4 bytes and one for the extended status.  On
+ * failure *r is not to be used.
+ */
+static inline int
 cip_reply_hdr(struct cur c, struct cip_reply *r)
 {
-	uint8_t svc, ext;
+	size_t ext;
 
-	svc = cur_u8(&c);
-	cur_skip(&c, 1); /* reserved */
-	r->gs = cur_u8(&c);
-	ext = cur_u8(&c);
-	cur_skip(&c, (size_t)ext * 2);
-	if (!cur_ok(&c) || !(svc & CIP_SC_RESPONSE))
+	if (!cur_ok(&c) || c.left < 4 || !(c.p[0] & CIP_SC_RESPONSE))
 		return -1;
-	r->service = svc & 0x7f;
-	r->data = c;
+	ext = (size_t)c.p[3] * 2;
+	if (c.left - 4 < ext)
+		return -1;
+	r->service = c.p[0] & 0x7f;
+	r->gs = c.p[2];
+	r->data = cur_make(c.p + 4 + ext, c.left - 4 - ext);
 	return 0;
 }
 
@@ -1422,8 +1426,9 @@ hdr_plausible(const struct enip_state *st, const struct enip_hdr *h,
 static inline int
 io_usual(const uint8_t *buf, size_t len)
 {
-	return len >= 18 && buf[0] == 2 && buf[1] == 0 &&
-	    cur_get_le16(buf + 2) == CPF_SEQ_ADDR &&
+	/* item count 2, first item type 0x8002: one 32-bit load */
+	return len >= 18 &&
+	    cur_get_le32(buf) == ((uint32_t)CPF_SEQ_ADDR << 16 | 2) &&
 	    cur_get_le16(buf + 4) == 8 &&
 	    cur_get_le16(buf + 14) == CPF_CONN_DATA &&
 	    (size_t)cur_get_le16(buf + 16) == len - 18;
