@@ -1088,10 +1088,11 @@ cpf_parse(struct cur *c, struct cpf_item *items, int max)
 }
 
 /*
- * cpf_parse() then cpf_find() for types t0 and t1, without the items
- * array: fails (-1) on the same input as cpf_parse(), else returns a bit
- * per type found among the first max items (1: t0, 2: t1) and the data of
- * the first such item in d[0] and d[1].  c is left as it is.
+ * cpf_parse() and a search of the items it keeps, for types t0 and t1,
+ * without the items array: fails (-1) on the same input as cpf_parse(),
+ * else returns a bit per type found among the first max items (1: t0,
+ * 2: t1) and the data of the first such item in d[0] and d[1].  c is
+ * left as it is.
  */
 static int
 cpf_find2(const struct cur *c, int max, uint16_t t0, uint16_t t1,
@@ -1434,6 +1435,7 @@ io_usual(const uint8_t *buf, size_t len)
 	    (size_t)cur_get_le16(buf + 16) == len - 18;
 }
 
+/* io_cpf() for any datagram, in one pass over at most 4 items. */
 static int
 io_cpf_any(const uint8_t *buf, size_t len, uint32_t *connid,
     size_t *datalen)
