@@ -107,9 +107,10 @@ bit_set(uint64_t *bits, uint32_t h)
 static uint32_t
 asset_bucket(const struct graph *g, uint16_t vlan, const uint8_t *ip)
 {
-	uint64_t h = mix64(load64(ip) ^ (uint64_t)vlan << 40);
+	/* one multiply folds the upper word in (a bijection), one mix */
+	uint64_t h = mix64((load64(ip) ^ (uint64_t)vlan << 40) *
+	    0x9e3779b97f4a7c15ull ^ load64(ip + 8));
 
-	h = mix64(h ^ load64(ip + 8));
 	return (uint32_t)(h ^ h >> 32) & g->amask;
 }
 
@@ -329,9 +330,11 @@ edge_bucket(const struct graph *g, uint16_t cvlan, const uint8_t client[16],
 {
 	uint64_t h;
 
-	h = mix64(load64(client) ^ (uint64_t)cvlan << 3);
-	h = mix64(h ^ load64(client + 8));
-	h = mix64(h ^ load64(server) ^ (uint64_t)vlan << 7);
+	/* each word folded in by a multiply (a bijection), one mix */
+	h = (load64(client) ^ (uint64_t)cvlan << 3) * 0x9e3779b97f4a7c15ull ^
+	    load64(client + 8);
+	h = (h * 0xff51afd7ed558ccdull ^ load64(server) ^
+		(uint64_t)vlan << 7) * 0xc4ceb9fe1a85ec53ull;
 	h = mix64(h ^ load64(server + 8) ^ ((uint64_t)port << 16 |
 					     (uint64_t)proto << 32 | l4));
 	return (uint32_t)(h ^ h >> 32) & g->emask;
@@ -384,8 +387,8 @@ fanin_get(struct graph *g, uint16_t vlan, const uint8_t server[16])
 		if (g->fanin == NULL)
 			return NULL;
 	}
-	h = mix64(load64(server) ^ (uint64_t)vlan << 40);
-	h = mix64(h ^ load64(server + 8));
+	h = mix64((load64(server) ^ (uint64_t)vlan << 40) *
+	    0x9e3779b97f4a7c15ull ^ load64(server + 8));
 	for (i = (uint32_t)h & (GRAPH_FANIN_SLOTS - 1);; 
 	     i = (i + 1) & (GRAPH_FANIN_SLOTS - 1)) {
 		f = &g->fanin[i];
