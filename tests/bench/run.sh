@@ -15,7 +15,8 @@
 #    (BUILD/tools/pcaploop), `otzone read` into a fresh database,
 #    ndpiReader, tshark (full dissection: -z io,phs) and zeek when
 #    installed; each pinned to core 0 (taskset), the best of
-#    OTZONE_BENCH_REPEAT runs (default 3; peers 1), CPU time and peak RSS
+#    OTZONE_BENCH_REPEAT runs (default 3; ndpiReader as many, tshark and zeek
+#    once), CPU time and peak RSS
 #    from wait4().  On (c), checks that the legitimate flows are all in
 #    the inventory.
 # 3. The 1 -> 2 core figure: (a) and (b) split in two by a symmetric
@@ -179,7 +180,9 @@ for i in $inputs; do
 	measure "$i" pcaploop "$repeat" -- $pin "$LOOP" "$f"
 	measure "$i" otzone "$repeat" --fresh "$work/$i.db" -- $pin "$OTZ" \
 	    --db "$work/$i.db" --quiet read "$f"
-	peer "$i" 1 "$f"
+	# ndpiReader gets as many runs as otzone (its best is compared
+	# with otzone's best); tshark and zeek, 50x slower, run once
+	peer "$i" "$repeat" "$f"
 	if [ "$i" = c ]; then
 		# The flood must not push the plant out of the inventory.
 		r=$(python3 "$here/gen_inputs.py" check-scan "$OTZ" \
