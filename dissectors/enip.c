@@ -1739,9 +1739,16 @@ enip_parse_tcp(void *state, const struct dis_ctx *ctx, const uint8_t *buf,
 		c = cur_make(buf + off + ENIP_HDR_LEN, h.len);
 		off += ENIP_HDR_LEN + (size_t)h.len;
 		st->valid = 1;
+		/*
+		 * What one PDU learns about itself must not reach the next:
+		 * else a PDU's handling would depend on whether the segment
+		 * that brought it also held the one before (sender and bcast
+		 * come from ctx and hold for every PDU of this call).
+		 */
 		m.malformed = 0;
 		m.kind = PK_CTX;
 		m.seq = 0;
+		m.routed = 0;
 		enip_pdu(&m, c);
 		if (m.malformed) {
 			bad = 1;

@@ -962,15 +962,15 @@ START_TEST(test_identity_over_direct_connection_reported)
 }
 END_TEST
 
-/* A Forward Open sent through an Unconnected Send is routed as a whole. */
-START_TEST(test_identity_over_connection_opened_by_ucs_not_reported)
+/* fo_req inside an Unconnected Send routed to backplane slot 2. */
+static size_t
+fo_in_ucs(uint8_t *m)
 {
-	uint8_t b[512], m[128];
-	size_t n, k = 0;
-
 	static const uint8_t ucs_head[] = {
 		0x52, 0x02, 0x20, 0x06, 0x24, 0x01, 0x0a, 0xf0,
 	};
+	size_t k;
+
 	memcpy(m, ucs_head, sizeof(ucs_head));
 	k = sizeof(ucs_head);
 	m[k++] = (uint8_t)sizeof(fo_req);
@@ -983,7 +983,16 @@ START_TEST(test_identity_over_connection_opened_by_ucs_not_reported)
 	m[k++] = 0x00;
 	m[k++] = 0x01; /* port 1, slot 2 */
 	m[k++] = 0x02;
-	n = rr(b, 0, 8, m, k);
+	return k;
+}
+
+/* A Forward Open sent through an Unconnected Send is routed as a whole. */
+START_TEST(test_identity_over_connection_opened_by_ucs_not_reported)
+{
+	uint8_t b[512], m[128];
+	size_t n;
+
+	n = rr(b, 0, 8, m, fo_in_ucs(m));
 	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
 	check_op(0, OBS_P_CIP, OBS_C_SESSION, 0, OBS_SIDE_CLIENT, 0x54, 0,
 	    "Forward Open");
@@ -995,6 +1004,90 @@ START_TEST(test_identity_over_connection_opened_by_ucs_not_reported)
 	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
 	ck_assert_uint_eq(R.n_op, 4);
 	ck_assert_uint_eq(R.n_ident, 0);
+}
+END_TEST
+
+/*
+ * n bytes of one direction in one parse() call (split 0), or in two:
+ * the first k bytes, then the rest.
+ */
+static void
+feed_split(int dir, const uint8_t *b, size_t n, size_t k, int split)
+{
+	if (split) {
+		ck_assert_int_eq(feed(dir, b, k), DIS_OK);
+		ck_assert_int_eq(feed(dir, b + k, n - k), DIS_OK);
+	} else {
+		ck_assert_int_eq(feed(dir, b, n), DIS_OK);
+	}
+}
+
+/*
+ * Bug: a SendUnitData on a connection routed beyond the target, followed
+ * in the same segment by a SendRRData, passed its "routed" mark on to the
+ * SendRRData (the mark was not reset per PDU): the unconnected
+ * Get_Attributes_All of the server's own Identity was taken for routed
+ * and its reply not reported, while the same bytes in two segments were.
+ * The observations must not depend on the segmentation.
+ */
+static void
+routed_unit_then_rr(int split)
+{
+	uint8_t b[1024], m[128];
+	size_t n, k;
+
+	n = rr(b, 0, 8, m, fo_in_ucs(m));
+	ck_assert_int_eq(feed(DIS_C2S, b, n), DIS_OK);
+	n = rr(b, 0, 8, fo_rsp, sizeof(fo_rsp));
+	ck_assert_int_eq(feed(DIS_S2C, b, n), DIS_OK);
+	ck_assert_uint_eq(R.n_op, 2);
+	ck_assert_uint_eq(R.n_ident, 0);
+	/* Read Tag on the routed connection, then GAA of the Identity. */
+	k = unit(b, 0x00790d01, 1, rt_req, sizeof(rt_req));
+	n = k + rr(b + k, 0, 9, gaa_id_req, sizeof(gaa_id_req));
+	feed_split(DIS_C2S, b, n, k, split);
+	/* Their replies, in the same order. */
+	k = unit(b, 0x80fe0018, 1, rt_rsp, sizeof(rt_rsp));
+	n = k + rr(b + k, 0, 9, gaa_id_rsp, sizeof(gaa_id_rsp));
+	feed_split(DIS_S2C, b, n, k, split);
+	ck_assert_uint_eq(R.n_op, 6);
+	check_op(0, OBS_P_CIP, OBS_C_SESSION, 0, OBS_SIDE_CLIENT, 0x54, 0,
+	    "Forward Open");
+	check_op(1, OBS_P_CIP, OBS_C_SESSION, OBS_OP_RESPONSE,
+	    OBS_SIDE_CLIENT, 0x54, 0, "Forward Open");
+	check_op(2, OBS_P_CIP, OBS_C_READ, 0, OBS_SIDE_CLIENT, 0x4c, 0,
+	    "Read Tag");
+	check_op(3, OBS_P_CIP, OBS_C_READ, 0, OBS_SIDE_CLIENT, 0x01, 0,
+	    "Get Attributes All");
+	ck_assert_uint_eq(R.op[3].unit, 1);
+	check_op(4, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x4c, 0, "Read Tag");
+	check_op(5, OBS_P_CIP, OBS_C_READ, OBS_OP_RESPONSE, OBS_SIDE_CLIENT,
+	    0x01, 0, "Get Attributes All");
+	/* The unconnected read went to the server itself: its identity. */
+	ck_assert_uint_eq(R.n_ident, 1);
+	ck_assert_int_eq(R.ident[0].side, OBS_SIDE_SERVER);
+	ck_assert_int_eq(R.ident[0].proto, OBS_P_ENIP);
+	ck_assert_uint_eq(R.ident[0].vendor_id, 1);
+	ck_assert_str_eq(R.ident[0].vendor,
+	    "Rockwell Automation/Allen-Bradley");
+	ck_assert_uint_eq(R.ident[0].device_type, 14);
+	ck_assert_uint_eq(R.ident[0].product_code, 54);
+	ck_assert_str_eq(R.ident[0].firmware, "20.11");
+	ck_assert_str_eq(R.ident[0].serial, "0xdeadbeef");
+	ck_assert_str_eq(R.ident[0].product, "1756-L61/B LOGIX5561");
+	ck_assert_uint_eq(R.n_anomaly, 0);
+}
+
+START_TEST(test_routed_unit_then_rr_one_segment)
+{
+	routed_unit_then_rr(0);
+}
+END_TEST
+
+START_TEST(test_routed_unit_then_rr_two_segments)
+{
+	routed_unit_then_rr(1);
 }
 END_TEST
 
@@ -2039,6 +2132,8 @@ enip_suite(void)
 	tcase_add_test(tc, test_get_attribute_list_identity);
 	tcase_add_test(tc, test_get_attribute_list_identity_partial);
 	tcase_add_test(tc, test_identity_over_routed_connection_not_reported);
+	tcase_add_test(tc, test_routed_unit_then_rr_one_segment);
+	tcase_add_test(tc, test_routed_unit_then_rr_two_segments);
 	tcase_add_test(tc, test_identity_over_direct_connection_reported);
 	tcase_add_test(tc,
 	    test_identity_over_connection_opened_by_ucs_not_reported);
