@@ -113,6 +113,16 @@ feed(const struct dissector *d, void *state, struct dirbuf *db,
 	db->len -= off;
 }
 
+/*
+ * The mode byte (fuzz_common.h), with what the UDP datagrams get:
+ *   bit 1 on UDP: each datagram is a length byte L, then L + 1 bytes of
+ *          datagram (1..256; the last one may be cut short).  The length
+ *          is not a byte of the datagram, so datagrams of any content
+ *          and size (ENIP I/O starts with item count 2) can be made.
+ *          On TCP, chunk sizes still come from the stream's own bytes.
+ *   bit 4: UDP datagrams are sent to a broadcast/multicast address
+ *          (ctx.multicast); ignored on TCP.
+ */
 int
 fuzz_dissector(const struct dissector *d, const uint8_t *data, size_t size)
 {
@@ -122,13 +132,14 @@ fuzz_dissector(const struct dissector *d, const uint8_t *data, size_t size)
 	struct dis_ctx ctx;
 	uint8_t *copy, *state;
 	uint8_t mode;
-	size_t off, n;
+	size_t off, n, rest;
 	int dir;
 
 	if (size < 1)
 		return 0;
 	mode = data[0];
-	copy = malloc(size - 1 ? size - 1 : 1);
+	rest = size - 1;
+	copy = malloc(rest ? rest : 1);
 	state = calloc(1, d->state_size ? d->state_size : 1);
 	db[0].buf = malloc(TAIL_CAP);
 	db[1].buf = malloc(TAIL_CAP);
@@ -136,23 +147,31 @@ fuzz_dissector(const struct dissector *d, const uint8_t *data, size_t size)
 	if (copy == NULL || state == NULL || db[0].buf == NULL ||
 	    db[1].buf == NULL)
 		abort();
-	memcpy(copy, data + 1, size - 1);
-	(void)d->probe(copy, size - 1, (mode >> 2) & 1);
+	memcpy(copy, data + 1, rest);
+	(void)d->probe(copy, rest, (mode >> 2) & 1);
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.l4 = (mode & 1) ? 17 : 6;
 	if ((ctx.l4 == 17 && !d->l4_udp) || (ctx.l4 == 6 && !d->l4_tcp))
 		ctx.l4 = d->l4_tcp ? 6 : 17;
+	ctx.multicast = (uint8_t)(ctx.l4 == 17 && (mode & 16));
 	dir = (mode >> 2) & 1;
 	off = 0;
-	while (off < size - 1) {
-		if (mode & 2) {
+	while (off < rest) {
+		if ((mode & 2) && ctx.l4 == 17) {
+			/* a length byte, then the datagram: 1..256 */
+			n = (size_t)copy[off++] + 1;
+			if (off == rest)
+				break;
+			if (n > rest - off)
+				n = rest - off;
+		} else if (mode & 2) {
 			/* chunk size from the data itself: 1..64 */
 			n = (size_t)(copy[off] & 63) + 1;
-			if (n > size - 1 - off)
-				n = size - 1 - off;
+			if (n > rest - off)
+				n = rest - off;
 		} else {
-			n = size - 1 - off;
+			n = rest - off;
 		}
 		ctx.dir = (uint8_t)dir;
 		ctx.src_port = dir ? d->ports[0] : 40000;
@@ -163,6 +182,9 @@ fuzz_dissector(const struct dissector *d, const uint8_t *data, size_t size)
 			if (chunk == NULL)
 				abort();
 			memcpy(chunk, copy + off, n);
+			/* a flow may start with any datagram: probe each */
+			if ((mode & 2) && ctx.l4 == 17)
+				(void)d->probe(chunk, n, dir);
 			feed(d, state, &db[dir], &ctx, chunk, n, &sink);
 			free(chunk);
 		}
