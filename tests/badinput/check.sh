@@ -136,6 +136,21 @@ for d in 0.03 0.05 0.07 0.09 0.12 0.16 0.2 0.3; do
 	sqlite3 "$tmp/shrink.db" "PRAGMA integrity_check" 2>/dev/null |
 	    grep -qx ok && ok || bad "truncated while read ($d s): integrity"
 done
+# the same capture, mapped (8 MiB and more), cut inside its last record
+# and inside a record header 3 windows in: the read(2) path's messages
+size=$(wc -c <"$big/pristine.pcap")
+cp "$big/pristine.pcap" "$big/cut.pcap"
+truncate -s $((size - 30)) "$big/cut.pcap"
+expect mapped-cut-record 2 \
+    "capture damaged after frame 1499999: truncated dump file; tried to read 66 captured bytes, only got 36" \
+    "$otz" --db "$tmp/mcut.db" --quiet read "$big/cut.pcap"
+# 24 + k * 82: a record boundary; 10 bytes further: inside a header
+cut=$((24 + 307000 * 82 + 10))
+cp "$big/pristine.pcap" "$big/cut.pcap"
+truncate -s $cut "$big/cut.pcap"
+expect mapped-cut-header 2 \
+    "capture damaged after frame 307000: truncated dump file; tried to read 16 header bytes, only got 10" \
+    "$otz" --db "$tmp/mcut2.db" --quiet read "$big/cut.pcap"
 rm -rf "$big"
 if [ $shrank -gt 0 ]; then
 	ok
