@@ -380,14 +380,14 @@ static size_t blk_page = 4096; /* sysconf(_SC_PAGESIZE) at blk_open */
 static void
 blk_on_bus(int sig, siginfo_t *si, void *uc)
 {
-	uint8_t *a = si->si_addr, *w = blk_win;
+	uintptr_t a = (uintptr_t)si->si_addr, w = (uintptr_t)blk_win;
 	size_t pg = blk_page, n = blk_win_len;
 
 	(void)uc;
-	if (w != NULL && a >= w && a < w + n) {
-		uint8_t *from = w + ((size_t)(a - w) & ~(pg - 1));
+	if (w != 0 && a >= w && a - w < n) {
+		uint8_t *from = blk_win + ((a - w) & ~(uintptr_t)(pg - 1));
 
-		if (mmap(from, n - (size_t)(from - w), PROT_READ,
+		if (mmap(from, n - (size_t)(from - blk_win), PROT_READ,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
 		    MAP_FAILED) {
 			blk_bus = 1;
@@ -609,12 +609,13 @@ blk_next(struct blk *b, struct blk_rec *r, char *err, size_t errlen)
 	/* The common record: whole in the block, within the snaplen.  The
 	 * bytes a few records on are fetched now (two lines: a record of
 	 * small frames is longer than one): a mapped file's pages are
-	 * scattered, and the hardware's streamer stops at each page's end
-	 * (a prefetch past the window's end is dropped, never faults). */
+	 * scattered, and the hardware's streamer stops at each page's end. */
 	if (avail >= 16) {
 		h = b->buf + b->pos;
-		__builtin_prefetch(h + 1024);
-		__builtin_prefetch(h + 1088);
+		if (avail >= 1152) {
+			__builtin_prefetch(h + 1024);
+			__builtin_prefetch(h + 1088);
+		}
 		r->caplen = blk_u32(b, h + 8);
 		if (r->caplen <= b->snaplen && r->caplen <= BLK_MAX_CAPLEN &&
 		    16 + (size_t)r->caplen <= avail)
