@@ -72,6 +72,7 @@ struct conn {
 	uint8_t counted;  /* the edge counted this connection */
 	uint8_t dis1;	  /* its dissector: dissectors[dis1 - 1]; 0 none */
 	uint8_t srv_ipgroup; /* server address is a group address */
+	uint8_t twin;	  /* made while another shared its 5-tuple (hash) */
 	void *dstate;
 	struct label_flow *lf;
 	struct g_asset *ga, *gb; /* client and server assets, or NULL */
@@ -115,7 +116,7 @@ struct engine {
 	uint32_t hmax;
 	uint32_t serial;
 	uint32_t last_idx1; /* the connection of the last packet, or 0 */
-	uint32_t twins;	    /* connections made beside a same-5-tuple one */
+	uint32_t twins;	    /* live connections with twin set */
 	uint64_t hseed;	     /* per-engine: probe sequences unpredictable */
 	uint32_t probe_max;  /* longest probe seen (stats, tests) */
 	uint16_t pid_final[3]; /* graph ids of icmp, icmpv6, unknown */
@@ -565,6 +566,7 @@ conn_free(struct engine *e, struct conn *c)
 	label_flow_free(c->lf);
 	c->lf = NULL; /* the rest is cleared when the slot is reused */
 	c->used = 0;
+	e->twins -= c->twin;
 	c->lnext = e->free_head;
 	e->free_head = idx1;
 	e->n_used--;
@@ -745,8 +747,11 @@ newer(const struct conn *a, const struct conn *b)
 /*
  * Is p of the last packet's connection (a request, its answer, the
  * ACK)?  While no two connections share a 5-tuple (they only do when
- * their VLANs disagree: `twins'), a strict match is the only match, so
- * the hash and the probe can be skipped.  Pure: sets *dir only.
+ * their VLANs disagree), a strict match is the only match, so the hash
+ * and the probe can be skipped.  A connection made while another with
+ * its hash lived is a `twin'; the shortcut is off while any twin lives
+ * (the newer of any two that share a 5-tuple is one).  Pure: sets *dir
+ * only.
  */
 static int
 conn_is_last(const struct engine *e, const struct pkt *p, int *dir)
@@ -831,9 +836,10 @@ conn_lookup(struct engine *e, const struct pkt *p, int last, uint32_t h,
 		}
 	}
 	/* New connection. */
-	e->twins += (uint32_t)twin;
 	noise_make_room(e);
 	c = conn_alloc(e);
+	c->twin = (uint8_t)twin;
+	e->twins += (uint32_t)twin;
 	i = (uint32_t)(c - e->conns) + 1;
 	if (src_is_client(p)) {
 		memcpy(c->cli, p->src_ip, 16);
@@ -1695,4 +1701,5 @@ engine_stats(const struct engine *e, struct engine_stats *st)
 	decoder_stats(e->dec, &ds);
 	st->frags_dropped = ds.frags_dropped + ds.frags_evicted +
 	    ds.frags_timed_out;
+	st->twins = e->twins;
 }

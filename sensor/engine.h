@@ -59,6 +59,9 @@ struct engine_stats {
 	uint64_t ndpi_flows;
 	uint64_t duplicates; /* the same packet seen again within 1 ms */
 	uint64_t stream_mem_capped; /* refusals by the stream memory budget */
+	uint64_t twins; /* open connections made beside one of their 5-tuple
+			 * (another VLAN): the last-connection shortcut is
+			 * off while there are any */
 };
 
 struct engine;

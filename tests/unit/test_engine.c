@@ -543,7 +543,42 @@ START_TEST(vlan_twins_newest_wins)
 	}
 	ck_assert_uint_eq(px, 3);
 	ck_assert_uint_eq(py, 2);
+	ck_assert_uint_eq(es.twins, 1);
 	store_free_flows(fs, nf);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(vlan_twins_counted_while_open)
+{
+	/* The shortcut comes back once the twin is gone: Y, the newer of
+	 * two connections of one 5-tuple, times out (idle 60 s) while X is
+	 * kept busy; the count of open twins falls back to 0, and X keeps
+	 * its packets. */
+	struct engine_cfg cfg;
+	struct rig r;
+	struct engine_stats es;
+	uint32_t k;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.tcp_timeout_s = 60;
+	rig_open(&r, &cfg);
+	feed(&r, CLI, SRV, 40030, 502, 1000, 0, 0x02, NULL, 0, 10);
+	feed(&r, SRV, CLI, 502, 40030, 5000, 1001, 0x12, NULL, 0, 20);
+	feed(&r, CLI, SRV, 40030, 502, 1001, 5001, 0x10, NULL, 0, 20);
+	engine_stats(r.e, &es);
+	ck_assert_uint_eq(es.conns, 2);
+	ck_assert_uint_eq(es.twins, 1);
+	/* X alone, every 10 s for 90 s: Y times out, X does not */
+	for (k = 0; k < 9; k++) {
+		r.ts += 10000000;
+		feed(&r, CLI, SRV, 40030, 502, 1001, 5002 + k, 0x10, NULL, 0,
+		    10);
+	}
+	engine_stats(r.e, &es);
+	ck_assert_uint_eq(es.conns_timed_out, 1);
+	ck_assert_uint_eq(es.twins, 0);
+	ck_assert_uint_eq(es.conns, 2);
 	rig_close(&r);
 }
 END_TEST
@@ -965,6 +1000,7 @@ engine_suite(void)
 	tcase_add_test(tc, asymmetric_vlan_tagging);
 	tcase_add_test(tc, vlan_guess_corrected_after_op);
 	tcase_add_test(tc, vlan_twins_newest_wins);
+	tcase_add_test(tc, vlan_twins_counted_while_open);
 	tcase_add_test(tc, span_duplicates_counted_once);
 	tcase_add_test(tc, span_duplicates_kept_when_off);
 	tcase_add_test(tc, flush_during_classification_keeps_the_label);
