@@ -437,6 +437,46 @@ conn_final_label(struct engine *e, struct conn *c)
 	c->state = CS_LABELLED;
 }
 
+/*
+ * The first push of a scan probe or of a flood's half-open connection
+ * (no payload, nothing in the graph yet, the common end of a noise
+ * connection): what conn_final_label and conn_push do for it, without
+ * their general tests.  Returns 1 when the push is done (the graph
+ * folded the client), 0 when the general path must go on (the label
+ * and any edge are set).
+ */
+static int
+probe_push(struct engine *e, struct conn *c)
+{
+	static const char *const names[3] = {"icmp", "icmpv6", "unknown"};
+	int k = c->l4 == 1 ? 0 : c->l4 == 58 ? 1 : 2;
+	struct g_asset *a;
+
+	if (e->pid_final[k] == 0)
+		e->pid_final[k] = graph_proto_id(e->g, names[k]);
+	c->label = e->pid_final[k];
+	c->state = CS_LABELLED;
+	c->edge = graph_edge_noise(e->g, side_vlan(c, OBS_SIDE_CLIENT), c->cli,
+	    side_vlan(c, OBS_SIDE_SERVER), c->srv, c->l4, c->sport, c->label);
+	if (c->edge != NULL) {
+		graph_edge_conn(c->edge);
+		c->counted = 1;
+		return 0;
+	}
+	/* folded (or the noise share is full): the client is not
+	 * inventoried, the server counts the packets (conn_asset) */
+	a = graph_asset_noise(e->g, side_vlan(c, OBS_SIDE_SERVER), c->srv);
+	if (a != NULL) {
+		c->gb = a;
+		if (c->mac_held & (1u << DIS_S2C))
+			graph_asset_mac(e->g, a, c->mac[DIS_S2C]);
+		graph_asset_span(a, c->first_us, c->last_us, c->d_pkts,
+		    c->d_bytes);
+	}
+	c->d_pkts = c->d_bytes = 0;
+	return 1;
+}
+
 /* Move the connection's counters into the graph. */
 static void
 conn_push(struct engine *e, struct conn *c, int final)
@@ -455,7 +495,14 @@ conn_push(struct engine *e, struct conn *c, int final)
 		/* final, or a connection that stayed silent (no payload)
 		 * for ENGINE_SILENT_WAIT_US: a scan probe or an idle
 		 * handshake, labelled now so a crash cannot lose it */
-		conn_final_label(e, c);
+		if (c->lf == NULL && c->edge == NULL && c->ga == NULL &&
+		    c->gb == NULL && !c->had_payload && !c->srv_group &&
+		    c->d_pkts != 0) {
+			if (probe_push(e, c))
+				return;
+		} else {
+			conn_final_label(e, c);
+		}
 	}
 	ed = conn_edge(e, c);
 	if (ed != NULL && c->d_pkts != 0)
@@ -466,14 +513,12 @@ conn_push(struct engine *e, struct conn *c, int final)
 	 * full): its client is not inventoried either; the server still
 	 * counts the packets. */
 	if (c->d_pkts != 0 && !(ed == NULL && conn_noise(c) && c->ga == NULL) &&
-	    conn_asset(e, c, OBS_SIDE_CLIENT) != NULL) {
-		graph_asset_traffic(c->ga, c->first_us, 0, 0);
-		graph_asset_traffic(c->ga, c->last_us, c->d_pkts, c->d_bytes);
-	}
-	if (c->d_pkts != 0 && conn_asset(e, c, OBS_SIDE_SERVER) != NULL) {
-		graph_asset_traffic(c->gb, c->first_us, 0, 0);
-		graph_asset_traffic(c->gb, c->last_us, c->d_pkts, c->d_bytes);
-	}
+	    conn_asset(e, c, OBS_SIDE_CLIENT) != NULL)
+		graph_asset_span(c->ga, c->first_us, c->last_us, c->d_pkts,
+		    c->d_bytes);
+	if (c->d_pkts != 0 && conn_asset(e, c, OBS_SIDE_SERVER) != NULL)
+		graph_asset_span(c->gb, c->first_us, c->last_us, c->d_pkts,
+		    c->d_bytes);
 	c->d_pkts = c->d_bytes = 0;
 }
 
@@ -560,11 +605,16 @@ conn_free(struct engine *e, struct conn *c)
 	for (h = 0; c->l4 == 17 && h < ENGINE_BCAST_RECENT; h++)
 		if (e->bcast[h] == idx1)
 			e->bcast[h] = 0;
-	tcp_dir_free(e, &c->td[0]);
-	tcp_dir_free(e, &c->td[1]);
+	/* (most connections never held stream bytes: a scan's probes) */
+	if (c->td[0].tail_cap != 0 || c->td[0].ooo != NULL)
+		tcp_dir_free(e, &c->td[0]);
+	if (c->td[1].tail_cap != 0 || c->td[1].ooo != NULL)
+		tcp_dir_free(e, &c->td[1]);
 	dstate_free(e, c);
-	label_flow_free(c->lf);
-	c->lf = NULL; /* the rest is cleared when the slot is reused */
+	if (c->lf != NULL) {
+		label_flow_free(c->lf);
+		c->lf = NULL;
+	} /* the rest is cleared when the slot is reused */
 	c->used = 0;
 	e->twins -= c->twin;
 	c->lnext = e->free_head;

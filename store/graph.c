@@ -42,12 +42,13 @@ graph_new(const struct graph_limits *lim)
 	g->ehash = calloc((size_t)g->emask + 1, sizeof(uint32_t));
 	g->abits = calloc(((size_t)g->amask + 64) / 64, sizeof(uint64_t));
 	g->ebits = calloc(((size_t)g->emask + 64) / 64, sizeof(uint64_t));
+	g->cbits = calloc(((size_t)g->amask + 64) / 64, sizeof(uint64_t));
 	g->n_achunks = (g->lim.max_assets + GRAPH_CHUNK - 1) / GRAPH_CHUNK;
 	g->n_echunks = (g->lim.max_edges + GRAPH_CHUNK - 1) / GRAPH_CHUNK;
 	g->achunks = calloc(g->n_achunks, sizeof(*g->achunks));
 	g->echunks = calloc(g->n_echunks, sizeof(*g->echunks));
 	if (g->ahash == NULL || g->ehash == NULL || g->abits == NULL ||
-	    g->ebits == NULL || g->achunks == NULL ||
+	    g->ebits == NULL || g->cbits == NULL || g->achunks == NULL ||
 	    g->echunks == NULL) {
 		graph_free(g);
 		return NULL;
@@ -78,6 +79,7 @@ graph_free(struct graph *g)
 	free(g->ehash);
 	free(g->abits);
 	free(g->ebits);
+	free(g->cbits);
 	free(g->fanin);
 	free(g);
 }
@@ -112,6 +114,20 @@ asset_bucket(const struct graph *g, uint16_t vlan, const uint8_t *ip)
 	    0x9e3779b97f4a7c15ull ^ load64(ip + 8));
 
 	return (uint32_t)(h ^ h >> 32) & g->amask;
+}
+
+/* A hash of an address alone (any VLAN): its low bits index cbits, its
+ * top bits the asset memo. */
+static inline uint64_t
+addr_hash(const uint8_t *ip)
+{
+	return mix64(load64(ip) * 0x9e3779b97f4a7c15ull ^ load64(ip + 8));
+}
+
+static inline uint32_t
+client_bit(const struct graph *g, const uint8_t *ip)
+{
+	return (uint32_t)addr_hash(ip) & g->amask;
 }
 
 uint16_t
@@ -152,16 +168,33 @@ chunk_for(void **chunks, uint32_t i, size_t elem)
 static struct g_asset *asset_get(struct graph *, uint16_t,
     const uint8_t *, uint32_t);
 
+/* asset_get through the memo of recent finds */
+static inline struct g_asset *
+asset_memo_get(struct graph *g, uint16_t vlan, const uint8_t *ip,
+    uint32_t limit)
+{
+	struct g_asset **m = &g->amemo[addr_hash(ip) >> (64 - GRAPH_AMEMO_BITS)];
+	struct g_asset *a = *m;
+
+	if (a != NULL && a->vlan == vlan && memcmp(a->ip, ip, 16) == 0)
+		return a;
+	a = asset_get(g, vlan, ip, limit);
+	if (a != NULL)
+		*m = a;
+	return a;
+}
+
 struct g_asset *
 graph_asset(struct graph *g, uint16_t vlan, const uint8_t ip[16])
 {
-	return asset_get(g, vlan, ip, g->lim.max_assets);
+	return asset_memo_get(g, vlan, ip, g->lim.max_assets);
 }
 
 struct g_asset *
 graph_asset_noise(struct graph *g, uint16_t vlan, const uint8_t ip[16])
 {
-	return asset_get(g, vlan, ip, g->lim.max_assets / GRAPH_NOISE_SHARE);
+	return asset_memo_get(g, vlan, ip,
+	    g->lim.max_assets / GRAPH_NOISE_SHARE);
 }
 
 struct g_asset *
@@ -206,6 +239,7 @@ asset_get(struct graph *g, uint16_t vlan, const uint8_t *ip, uint32_t limit)
 	a->next = g->ahash[h];
 	g->ahash[h] = ++g->n_assets;
 	bit_set(g->abits, h);
+	bit_set(g->cbits, client_bit(g, ip));
 	return a;
 }
 
@@ -217,6 +251,25 @@ graph_asset_traffic(struct g_asset *a, uint64_t ts_us, uint64_t pkts,
 		a->first_us = ts_us;
 	if (ts_us > a->last_us)
 		a->last_us = ts_us;
+	a->d_pkts += pkts;
+	a->d_bytes += bytes;
+	a->dirty = 1;
+}
+
+void
+graph_asset_span(struct g_asset *a, uint64_t first_us, uint64_t last_us,
+    uint64_t pkts, uint64_t bytes)
+{
+	uint64_t ts;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		ts = k == 0 ? first_us : last_us;
+		if (a->first_us == 0 || ts < a->first_us)
+			a->first_us = ts;
+		if (ts > a->last_us)
+			a->last_us = ts;
+	}
 	a->d_pkts += pkts;
 	a->d_bytes += bytes;
 	a->dirty = 1;
@@ -415,15 +468,21 @@ graph_edge_noise(struct graph *g, uint16_t cvlan, const uint8_t client[16],
 	struct g_edge *e;
 	struct g_fanin *f;
 
-	h = edge_bucket(g, cvlan, client, vlan, server, l4, server_port,
-	    proto_id);
-	e = edge_find(g, h, cvlan, client, vlan, server, l4, server_port,
-	    proto_id);
-	if (e != NULL)
-		return e;
-	/* a client never seen before counts towards the server's fan-in */
-	f = graph_asset_find(g, cvlan, client) == NULL
-	    ? fanin_get(g, vlan, server) : NULL;
+	if (!bit_get(g->cbits, client_bit(g, client))) {
+		/* no asset and no edge has this address: a new client */
+		f = fanin_get(g, vlan, server);
+	} else {
+		h = edge_bucket(g, cvlan, client, vlan, server, l4,
+		    server_port, proto_id);
+		e = edge_find(g, h, cvlan, client, vlan, server, l4,
+		    server_port, proto_id);
+		if (e != NULL)
+			return e;
+		/* a client never seen before counts towards the server's
+		 * fan-in */
+		f = graph_asset_find(g, cvlan, client) == NULL
+		    ? fanin_get(g, vlan, server) : NULL;
+	}
 	if (f != NULL && f->n >= GRAPH_NOISE_FANIN) {
 		/* a flood's client: folded into the server's counters, not
 		 * dropped (not a cap hit: "dropped by caps" and the drop
@@ -470,6 +529,7 @@ edge_get(struct graph *g, uint16_t cvlan, const uint8_t *client,
 	e->next = g->ehash[h];
 	g->ehash[h] = ++g->n_edges;
 	bit_set(g->ebits, h);
+	bit_set(g->cbits, client_bit(g, client));
 	return e;
 }
 

@@ -79,6 +79,7 @@ struct g_edge {
  * vote there.) */
 #define GRAPH_NOISE_FANIN 16u
 #define GRAPH_FANIN_SLOTS 65536u /* at most 3/4 used */
+#define GRAPH_AMEMO_BITS 6 /* a memo of 64 assets, by addr_hash's top bits */
 
 struct g_fanin {
 	uint8_t ip[16];
@@ -98,6 +99,15 @@ struct graph {
 	 * these (32 KiB, 64 KiB at the default caps), which stay in cache,
 	 * not from the bucket arrays (1 MiB, 2 MiB), which do not */
 	uint64_t *abits, *ebits;
+	/* a bit per address hash, set when an asset or an edge with that
+	 * client address is made: a clear bit answers "a client never
+	 * seen" (every source of a flood) without the edge and asset keys'
+	 * hashes; as large as abits */
+	uint64_t *cbits;
+	/* the assets last found by address, by addr_hash: a flood's
+	 * few targets are found again without the hash chain (assets are
+	 * never removed, so an entry stays valid; its key is compared) */
+	struct g_asset *amemo[1u << GRAPH_AMEMO_BITS];
 	uint32_t amask, emask;
 	char *pnames[GRAPH_MAX_PROTO_NAMES];
 	uint32_t n_pnames;

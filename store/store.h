@@ -66,6 +66,10 @@ struct g_asset *graph_asset_noise(struct graph *, uint16_t vlan,
     const uint8_t ip[16]);
 void graph_asset_traffic(struct g_asset *, uint64_t ts_us, uint64_t pkts,
     uint64_t bytes);
+/* Both ends of a connection at once: graph_asset_traffic(a, first_us, 0,
+ * 0) then graph_asset_traffic(a, last_us, pkts, bytes). */
+void graph_asset_span(struct g_asset *, uint64_t first_us, uint64_t last_us,
+    uint64_t pkts, uint64_t bytes);
 void graph_asset_mac(struct graph *, struct g_asset *, const uint8_t mac[6]);
 void graph_asset_name(struct graph *, struct g_asset *, int is_role,
     const char *name); /* a protocol ("modbus") or a role ("s7-server") */

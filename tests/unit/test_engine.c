@@ -872,6 +872,52 @@ START_TEST(flood_folded_scanner_kept)
 }
 END_TEST
 
+START_TEST(flood_folded_server_new_mac)
+{
+	/* A flooded server that starts answering from a second MAC (a
+	 * replaced router, a redundancy pair) after its fan-in is full:
+	 * the folded connections still give the server's asset that MAC. */
+	struct rig r;
+	struct st_flow *fs;
+	struct st_asset *as;
+	size_t nf, na, i, seen = 0;
+	struct engine_stats es;
+	char err[256];
+	uint8_t b[2048];
+	size_t n;
+	uint32_t k;
+
+	rig_open(&r, NULL);
+	for (k = 0; k < 40; k++) {
+		feed(&r, 0x0b000000u + k, SRV, 40000, 80, 7, 0, 0x02, NULL, 0,
+		    0);
+		n = mk_tcp(b, SRV, 0x0b000000u + k, 80, 40000, 0, 8, 0x14,
+		    NULL, 0, 0);
+		if (k >= 30)
+			b[11] = 0x0b; /* source MAC 00:80:f4:00:00:0b */
+		r.ts += 1000;
+		engine_frame(r.e, b, (uint32_t)n, (uint32_t)n, r.ts, ++r.frame);
+	}
+	rig_flows(&r, &fs, &nf, &es);
+	ck_assert_uint_eq(nf, 16);
+	store_free_flows(fs, nf);
+	ck_assert_int_eq(store_load_assets(r.st, &as, &na, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(na, 17);
+	for (i = 0; i < na; i++) {
+		if (strcmp(as[i].ip, "10.0.0.10") != 0)
+			continue;
+		seen++;
+		ck_assert_uint_eq(as[i].packets, 80);
+		ck_assert_str_eq(as[i].macs,
+		    "00:80:f4:00:00:0a,00:80:f4:00:00:0b");
+	}
+	ck_assert_uint_eq(seen, 1);
+	free(as);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(tls_client_hello_without_ndpi)
 {
 	/* A TLS ClientHello is labelled "tls" at once, without an nDPI
@@ -1009,6 +1055,7 @@ engine_suite(void)
 	tcase_add_test(tc, cap_evicts_oldest);
 	tcase_add_test(tc, table_churn_keeps_every_connection_findable);
 	tcase_add_test(tc, flood_folded_scanner_kept);
+	tcase_add_test(tc, flood_folded_server_new_mac);
 	tcase_add_test(tc, tls_client_hello_without_ndpi);
 	tcase_add_test(tc, noise_share_spares_sessions);
 	tcase_add_test(tc, idle_timeout);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../store/graph_impl.h"
 #include "../../store/store.h"
 
 static const uint8_t ip_a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
@@ -194,6 +195,132 @@ START_TEST(noise_cannot_starve_the_plant)
 }
 END_TEST
 
+/* an IPv4-mapped address */
+static void
+v4(uint8_t ip[16], uint32_t a)
+{
+	memset(ip, 0, 10);
+	ip[10] = ip[11] = 0xff;
+	ip[12] = (uint8_t)(a >> 24);
+	ip[13] = (uint8_t)(a >> 16);
+	ip[14] = (uint8_t)(a >> 8);
+	ip[15] = (uint8_t)a;
+}
+
+START_TEST(noise_fold_spares_known_clients)
+{
+	/* Past GRAPH_NOISE_FANIN new clients, a server's further new
+	 * clients are folded (no edge).  A client the graph has as an
+	 * asset is not, and a client whose edge exists finds it again.
+	 * The clients differ in their last bytes only, like a flood's. */
+	struct graph *g = graph_new(NULL);
+	struct graph_stats st;
+	uint8_t cli[16], known[16];
+	struct g_edge *first = NULL, *e;
+	unsigned k, made = 0;
+
+	ck_assert_ptr_nonnull(g);
+	v4(known, 0x0a000063u);
+	ck_assert_ptr_nonnull(graph_asset(g, 0, known));
+	for (k = 0; k < 100; k++) {
+		v4(cli, 0x0b000000u + k);
+		e = graph_edge_noise(g, 0, cli, 0, ip_a, 6, 502, 1);
+		if (k == 0)
+			first = e;
+		made += e != NULL;
+	}
+	ck_assert_ptr_nonnull(first);
+	ck_assert_uint_eq(made, GRAPH_NOISE_FANIN);
+	ck_assert_uint_eq(g->noise_folded, 100 - GRAPH_NOISE_FANIN);
+	v4(cli, 0x0b000000u);
+	ck_assert_ptr_eq(graph_edge_noise(g, 0, cli, 0, ip_a, 6, 502, 1),
+	    first);
+	/* the same client on another port has no edge and no asset: a new
+	 * client of a flooded server, folded */
+	ck_assert_ptr_null(graph_edge_noise(g, 0, cli, 0, ip_a, 6, 503, 1));
+	e = graph_edge_noise(g, 0, known, 0, ip_a, 6, 502, 1);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_ne(e, first);
+	ck_assert_uint_eq(g->noise_folded, 100 - GRAPH_NOISE_FANIN + 1);
+	graph_stats(g, &st);
+	ck_assert_uint_eq(st.edges, GRAPH_NOISE_FANIN + 1);
+	ck_assert_uint_eq(st.assets, 1);
+	graph_free(g);
+}
+END_TEST
+
+START_TEST(asset_memo_finds_the_right_asset)
+{
+	/* 1,000 addresses on two VLANs each, far more than the memo's
+	 * 64 entries: every lookup, by either call, gives the one asset of
+	 * its address and VLAN (the two VLANs of an address are looked up
+	 * one after the other, so the memo holds the wrong one half the
+	 * time). */
+	struct graph *g = graph_new(NULL);
+	static struct g_asset *as[2000];
+	struct graph_stats st;
+	uint8_t ip[16];
+	unsigned k, pass;
+
+	ck_assert_ptr_nonnull(g);
+	for (k = 0; k < 2000; k++) {
+		v4(ip, 0x0a000000u + k / 2);
+		as[k] = graph_asset(g, k % 2 ? 7 : 0, ip);
+		ck_assert_ptr_nonnull(as[k]);
+	}
+	for (pass = 0; pass < 4; pass++) {
+		for (k = 0; k < 2000; k++) {
+			unsigned j = pass % 2 ? 1999 - k : k;
+			uint16_t vlan = j % 2 ? 7 : 0;
+			struct g_asset *a;
+
+			v4(ip, 0x0a000000u + j / 2);
+			a = pass < 2 ? graph_asset(g, vlan, ip)
+				     : graph_asset_noise(g, vlan, ip);
+			ck_assert_ptr_eq(a, as[j]);
+			ck_assert_ptr_eq(graph_asset_find(g, vlan, ip), as[j]);
+		}
+	}
+	graph_stats(g, &st);
+	ck_assert_uint_eq(st.assets, 2000);
+	graph_free(g);
+}
+END_TEST
+
+START_TEST(asset_span_is_two_traffic_calls)
+{
+	/* graph_asset_span(a, f, l, p, b) is graph_asset_traffic(a, f, 0, 0)
+	 * then graph_asset_traffic(a, l, p, b), from any earlier state and
+	 * for times in either order or zero. */
+	static const uint64_t start[][2] = {{0, 0}, {100, 200}, {150, 150},
+	    {0, 300}};
+	static const uint64_t ts[][2] = {{120, 180}, {50, 250}, {300, 90},
+	    {0, 0}, {0, 400}, {160, 160}, {10, 20}};
+	unsigned i, j;
+
+	for (i = 0; i < sizeof(start) / sizeof(start[0]); i++) {
+		for (j = 0; j < sizeof(ts) / sizeof(ts[0]); j++) {
+			struct g_asset x, y;
+
+			memset(&x, 0, sizeof(x));
+			x.first_us = start[i][0];
+			x.last_us = start[i][1];
+			x.d_pkts = 3;
+			x.d_bytes = 180;
+			y = x;
+			graph_asset_traffic(&x, ts[j][0], 0, 0);
+			graph_asset_traffic(&x, ts[j][1], 2, 120);
+			graph_asset_span(&y, ts[j][0], ts[j][1], 2, 120);
+			ck_assert_uint_eq(y.first_us, x.first_us);
+			ck_assert_uint_eq(y.last_us, x.last_us);
+			ck_assert_uint_eq(y.d_pkts, 5);
+			ck_assert_uint_eq(y.d_bytes, 300);
+			ck_assert_uint_eq(y.dirty, 1);
+		}
+	}
+}
+END_TEST
+
 START_TEST(ipv6_text)
 {
 	struct store *s = mem_store();
@@ -310,6 +437,9 @@ store_suite(void)
 	tcase_add_test(tc, flushes_add_deltas);
 	tcase_add_test(tc, caps_counted);
 	tcase_add_test(tc, noise_cannot_starve_the_plant);
+	tcase_add_test(tc, noise_fold_spares_known_clients);
+	tcase_add_test(tc, asset_memo_finds_the_right_asset);
+	tcase_add_test(tc, asset_span_is_two_traffic_calls);
 	tcase_add_test(tc, ipv6_text);
 	tcase_add_test(tc, sources_and_rereads);
 	tcase_add_test(tc, bad_files_refused);
