@@ -400,8 +400,9 @@ blk_on_bus(int sig, siginfo_t *si, void *uc)
 
 /* Map the window that starts at the current record (b->off); returns the
  * bytes available from it, fewer than need only at the end of the file
- * (or 0 with b->err set).  A file that cannot be mapped at all (some
- * file systems) is read instead. */
+ * (or 0 with b->err set).  A window that cannot be mapped (some file
+ * systems; no address space left) ends the mapping: the rest of the file
+ * is read, from the current record on. */
 static size_t blk_fill(struct blk *, size_t);
 
 static size_t
@@ -436,8 +437,8 @@ blk_remap(struct blk *b, size_t need)
 	    : INGEST_WINDOW;
 	m = mmap(NULL, n, PROT_READ, MAP_SHARED | MAP_POPULATE, b->fd,
 	    (off_t)base);
-	if (m == MAP_FAILED && b->off == 24 &&
-	    lseek(b->fd, 24, SEEK_SET) == 24 &&
+	if (m == MAP_FAILED &&
+	    lseek(b->fd, (off_t)b->off, SEEK_SET) == (off_t)b->off &&
 	    (b->buf = malloc(INGEST_BLOCK + 16 + BLK_MAX_CAPLEN)) != NULL) {
 		(void)sigaction(SIGBUS, &blk_old_bus, NULL);
 		b->mapped = 0;

@@ -151,6 +151,40 @@ truncate -s $cut "$big/cut.pcap"
 expect mapped-cut-header 2 \
     "capture damaged after frame 307000: truncated dump file; tried to read 16 header bytes, only got 10" \
     "$otz" --db "$tmp/mcut2.db" --quiet read "$big/cut.pcap"
+# a file system that cannot map files: the capture is read with read(2)
+# instead, from its start, or from the window whose mapping failed, with
+# the result of the mapped read (tests/badinput/nommap.c, LD_PRELOAD)
+shim=$tmp/nommap.so
+if ${CC:-cc} -shared -fPIC -O2 -o "$shim" "$top/tests/badinput/nommap.c" \
+    -ldl 2>"$tmp/cc.err"; then
+	"$otz" --db "$tmp/map.db" --quiet read "$big/pristine.pcap" ||
+	    bad "mapped read"
+	"$otz" --db "$tmp/map.db" flows --format json >"$tmp/map.flows"
+	"$otz" --db "$tmp/map.db" assets --format json >"$tmp/map.assets"
+	for after in 0 2; do
+		rm -f "$tmp/nomap.db"*
+		if ! NOMMAP_AFTER=$after LD_PRELOAD=$shim \
+		    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		    "$otz" --db "$tmp/nomap.db" --quiet read "$big/pristine.pcap" \
+		    2>"$tmp/nomap.err"; then
+			bad "unmappable after $after windows: read failed"
+			cat "$tmp/nomap.err"
+			continue
+		fi
+		grep -qx "nommap: allowed $after, refused 1" "$tmp/nomap.err" &&
+		    ok || { bad "unmappable after $after windows: the shim" \
+		    "did not refuse exactly one mapping"; cat "$tmp/nomap.err"; }
+		"$otz" --db "$tmp/nomap.db" flows --format json >"$tmp/nomap.flows"
+		"$otz" --db "$tmp/nomap.db" assets --format json \
+		    >"$tmp/nomap.assets"
+		cmp -s "$tmp/map.flows" "$tmp/nomap.flows" &&
+		    cmp -s "$tmp/map.assets" "$tmp/nomap.assets" && ok ||
+		    bad "unmappable after $after windows: not what the" \
+		    "mapped read gave"
+	done
+else
+	bad "cannot build tests/badinput/nommap.c"; cat "$tmp/cc.err"
+fi
 rm -rf "$big"
 if [ $shrank -gt 0 ]; then
 	ok
