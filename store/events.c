@@ -652,7 +652,8 @@ col(sqlite3_stmt *q, int i)
 	return t ? (const char *)t : "";
 }
 
-/* Compare the stored identity (columns 0..6 of q) with the graph's. */
+/* Compare the stored identity (columns 0..6 of q, its time in 7) with the
+ * graph's. */
 static void
 identity_changes(struct store_events *E, sqlite3 *db, sqlite3_stmt *q,
     const struct g_asset *a)
@@ -672,6 +673,11 @@ identity_changes(struct store_events *E, sqlite3 *db, sqlite3_stmt *q,
 	now[4] = id->hardware;
 	now[5] = id->serial;
 	now[6] = id->name;
+	/* an identity older than the stored one changes nothing (the
+	 * store only fills its gaps) */
+	if (sqlite3_column_type(q, 7) != SQLITE_NULL &&
+	    (sqlite3_int64)id->seen_us < sqlite3_column_int64(q, 7))
+		return;
 	for (i = 0; i < STORE_EVENT_MAX_CHANGES; i++) {
 		const char *old = col(q, i);
 
@@ -953,7 +959,7 @@ events_detect(struct store_events *E, struct store *st, struct graph *g)
 	E->src_cached_id = -1;
 	if (sqlite3_prepare_v2(db,
 		"SELECT vendor, product, model, firmware, hardware, serial,"
-		" name FROM assets WHERE vlan = ?1 AND ip = ?2", -1,
+		" name, ident_us FROM assets WHERE vlan = ?1 AND ip = ?2", -1,
 		&E->q_asset, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 		"SELECT 1 FROM flows WHERE vlan = ?1 AND client = ?2 AND"

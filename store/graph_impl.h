@@ -12,6 +12,10 @@ struct g_ident {
 	uint32_t vendor_id, device_type, product_code;
 	/* The packet that last changed it (change events' evidence). */
 	uint64_t ts_us, frame;
+	/* the newest observation's time: stored with the identity, so
+	 * that a capture older than what the database holds fills gaps
+	 * but does not change it back (ident_us in the assets table) */
+	uint64_t seen_us;
 	uint32_t src_id;
 };
 

@@ -27,6 +27,7 @@
 enum {
 	ST_ASSET,
 	ST_ASSET_IDENT,
+	ST_ASSET_IDENT_OLD,
 	ST_EDGE,
 	ST_EDGE_ID,
 	ST_OP,
@@ -175,8 +176,25 @@ static const char *const stmt_sql[ST_N] = {
 	" url = COALESCE(NULLIF(?10, ''), url), ident_source = ?11,"
 	" vendor_id = COALESCE(NULLIF(?12, 0), vendor_id),"
 	" device_type = COALESCE(NULLIF(?13, 0), device_type),"
-	" product_code = COALESCE(NULLIF(?14, 0), product_code)"
-	" WHERE vlan = ?1 AND ip = ?2",
+	" product_code = COALESCE(NULLIF(?14, 0), product_code),"
+	" ident_us = ?15"
+	" WHERE vlan = ?1 AND ip = ?2 AND ?15 >= COALESCE(ident_us, 0)",
+    /* an identity older than the stored one only fills its gaps */
+    [ST_ASSET_IDENT_OLD] =
+	"UPDATE assets SET"
+	" vendor = COALESCE(NULLIF(vendor, ''), NULLIF(?3, '')),"
+	" product = COALESCE(NULLIF(product, ''), NULLIF(?4, '')),"
+	" model = COALESCE(NULLIF(model, ''), NULLIF(?5, '')),"
+	" firmware = COALESCE(NULLIF(firmware, ''), NULLIF(?6, '')),"
+	" hardware = COALESCE(NULLIF(hardware, ''), NULLIF(?7, '')),"
+	" serial = COALESCE(NULLIF(serial, ''), NULLIF(?8, '')),"
+	" name = COALESCE(NULLIF(name, ''), NULLIF(?9, '')),"
+	" url = COALESCE(NULLIF(url, ''), NULLIF(?10, '')),"
+	" ident_source = COALESCE(NULLIF(ident_source, ''), ?11),"
+	" vendor_id = COALESCE(NULLIF(vendor_id, 0), NULLIF(?12, 0)),"
+	" device_type = COALESCE(NULLIF(device_type, 0), NULLIF(?13, 0)),"
+	" product_code = COALESCE(NULLIF(product_code, 0), NULLIF(?14, 0))"
+	" WHERE vlan = ?1 AND ip = ?2 AND ?15 < ident_us",
     [ST_EDGE] =
 	"INSERT INTO flows(vlan, client, server, client_text, server_text,"
 	" transport, server_port, protocol, packets, bytes, connections,"
@@ -294,6 +312,28 @@ migrate_v2(struct store *s, char *errbuf, size_t errlen)
 		       meta_put(s, "sensor_name", host, 0, errbuf, errlen) != 0
 		   ? -1
 		   : 0;
+}
+
+/* v3: assets.ident_us, the time of the newest identity observation
+ * stored (a capture read after a newer one fills gaps in an identity but
+ * does not change it back) */
+static int
+migrate_v3(struct store *s, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *q;
+	int have = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM"
+		" pragma_table_info('assets') WHERE name = 'ident_us'", -1, &q,
+		NULL) != SQLITE_OK) {
+		seterr(errbuf, errlen, "migrate to schema 3", s->db);
+		return -1;
+	}
+	if (sqlite3_step(q) == SQLITE_ROW)
+		have = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return have ? 0 : exec(s, "ALTER TABLE assets ADD COLUMN ident_us"
+				  " INTEGER", errbuf, errlen);
 }
 
 static int
@@ -446,7 +486,8 @@ store_open(const char *path, int readonly, char *errbuf, size_t errlen)
 			goto fail;
 		if ((ver < 1 && exec(s, schema_v1, errbuf, errlen) != 0) ||
 		    (ver < 2 && migrate_v2(s, errbuf, errlen) != 0) ||
-		    exec(s, "PRAGMA user_version = 2", errbuf, errlen) != 0) {
+		    (ver < 3 && migrate_v3(s, errbuf, errlen) != 0) ||
+		    exec(s, "PRAGMA user_version = 3", errbuf, errlen) != 0) {
 			exec(s, "ROLLBACK", NULL, 0);
 			goto fail;
 		}
@@ -732,25 +773,34 @@ flush_asset(struct store *s, const struct graph *g, struct g_asset *a)
 		return -1;
 	if (a->ident_dirty && a->ident != NULL) {
 		const struct g_ident *id = a->ident;
+		int k;
 
-		q = s->st[ST_ASSET_IDENT];
-		sqlite3_bind_int(q, 1, a->vlan);
-		sqlite3_bind_blob(q, 2, a->ip, 16, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, id->vendor, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, id->product, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, id->model, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 6, id->firmware, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7, id->hardware, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 8, id->serial, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 9, id->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 10, id->url, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 11, obs_proto_name(id->proto), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(q, 12, id->vendor_id);
-		sqlite3_bind_int64(q, 13, id->device_type);
-		sqlite3_bind_int64(q, 14, id->product_code);
-		if (step_reset(q) != 0)
-			return -1;
+		/* one of the two applies: the newer identity replaces, an
+		 * older one only fills gaps */
+		for (k = 0; k < 2; k++) {
+			q = s->st[k == 0 ? ST_ASSET_IDENT : ST_ASSET_IDENT_OLD];
+			sqlite3_bind_int(q, 1, a->vlan);
+			sqlite3_bind_blob(q, 2, a->ip, 16, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, id->vendor, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 4, id->product, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(q, 5, id->model, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 6, id->firmware, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(q, 7, id->hardware, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(q, 8, id->serial, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 9, id->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 10, id->url, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 11, obs_proto_name(id->proto), -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(q, 12, id->vendor_id);
+			sqlite3_bind_int64(q, 13, id->device_type);
+			sqlite3_bind_int64(q, 14, id->product_code);
+			sqlite3_bind_int64(q, 15, (sqlite3_int64)id->seen_us);
+			if (step_reset(q) != 0)
+				return -1;
+		}
 	}
 	return 0;
 }

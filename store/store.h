@@ -112,7 +112,7 @@ void graph_edge_conn(struct g_edge *); /* one more connection */
 /* ---- persistence -------------------------------------------------------- */
 
 /* 1: the graph; 2: meta (sensor identity, site role). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_SENSOR_ID_LEN 32	 /* hex digits */
 #define STORE_SENSOR_NAME_MAX 64 /* characters */
 

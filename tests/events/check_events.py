@@ -45,6 +45,14 @@ def run(otz, args, expect=0):
     return p
 
 
+def plc_firmware(otz, db):
+    p = run(otz, ["--db", db, "assets", "--format", "json"])
+    for a in json.loads(p.stdout or "[]"):
+        if a.get("ip") == "10.4.0.10":
+            return (a.get("identity") or {}).get("firmware")
+    return None
+
+
 def lines(path):
     if not os.path.exists(path):
         return []
@@ -320,13 +328,31 @@ def file_checks(otz, work):
         ok("schema rejects a finding that is not an alert",
            not v.is_valid(broken))
 
-    # the last capture again: nothing is new (reading the older one again
-    # would change the firmware back: docs/events.md)
+    # the last capture again: nothing is new
     ev3 = os.path.join(work, "e3.ndjson")
     run(otz, ["--db", db, "read", "--quiet", "--force", "--events", ev3,
               "--policy", POLICY, p2.path])
     ok("re-reading the last capture: no events", lines(ev3) == [],
        str([e["message"] for e in lines(ev3)]))
+    # the older capture again: its older firmware does not change the
+    # identity back, and no event says it did
+    ev6 = os.path.join(work, "e6.ndjson")
+    run(otz, ["--db", db, "read", "--quiet", "--force", "--events", ev6,
+              "--policy", POLICY, p1.path])
+    ok("re-reading the older capture: no events", lines(ev6) == [],
+       str([e["message"] for e in lines(ev6)]))
+    ok("re-reading the older capture: the firmware stays v3.20",
+       plc_firmware(otz, db) == "v3.20", plc_firmware(otz, db))
+    # newer first, then older, into a fresh database: the same identity
+    db6 = os.path.join(work, "reverse.db")
+    ev7 = os.path.join(work, "e7.ndjson")
+    run(otz, ["--db", db6, "read", "--quiet", p2.path])
+    run(otz, ["--db", db6, "read", "--quiet", "--events", ev7, p1.path])
+    ok("older capture read last: the firmware is the newer one's",
+       plc_firmware(otz, db6) == "v3.20", plc_firmware(otz, db6))
+    got = [e["event"]["action"] for e in lines(ev7)]
+    ok("older capture read last: no identity change", "asset-identity-"
+       "changed" not in got, str(got))
 
     # no policy and no proposal: no zone events
     db2 = os.path.join(work, "nozones.db")

@@ -254,7 +254,7 @@ START_TEST(identity_made_and_kept)
 	ck_assert_str_eq(store_sensor_name(s), "cell-a");
 	ck_assert_int_eq(store_set_sensor_name(s, "other", err, sizeof(err)),
 	    -1);
-	ck_assert_int_eq(q1(s, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(q1(s, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	store_close(s);
 	/* another database, another id */
 	s = open_rw("y.db");
@@ -660,7 +660,9 @@ START_TEST(v1_migrates_and_merges)
 	store_close(s);
 	/* opened read-write: migrated in place, data kept */
 	s = open_rw("old-sensor.db");
-	ck_assert_int_eq(q1(s, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(q1(s, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(q1(s, "SELECT count(*) FROM pragma_table_info("
+			       "'assets') WHERE name = 'ident_us'"), 1);
 	ck_assert_uint_eq(strlen(store_sensor_id(s)), STORE_SENSOR_ID_LEN);
 	ck_assert_int_eq(q1(s, "SELECT packets FROM flows"), 10);
 	store_close(s);

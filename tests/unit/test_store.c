@@ -321,6 +321,64 @@ START_TEST(asset_span_is_two_traffic_calls)
 }
 END_TEST
 
+/* one flush of an identity seen at ts into s */
+static void
+flush_ident(struct store *s, const char *firmware, const char *serial,
+    uint64_t ts)
+{
+	struct graph *g = graph_new(NULL);
+	struct g_asset *a = graph_asset(g, 0, ip_a);
+	struct obs_ident id;
+	char err[256];
+
+	ck_assert_ptr_nonnull(a);
+	memset(&id, 0, sizeof(id));
+	id.proto = OBS_P_MODBUS;
+	snprintf(id.vendor, sizeof(id.vendor), "Schneider Electric");
+	snprintf(id.firmware, sizeof(id.firmware), "%s", firmware);
+	snprintf(id.serial, sizeof(id.serial), "%s", serial);
+	graph_asset_traffic(a, ts, 1, 60);
+	graph_asset_ident_at(a, &id, ts, 1, 1);
+	ck_assert_int_eq(store_flush(s, g, err, sizeof(err)), 0);
+	graph_free(g);
+}
+
+static void
+check_ident(struct store *s, const char *firmware, const char *serial)
+{
+	struct st_asset *as;
+	size_t na;
+	char err[256];
+
+	ck_assert_int_eq(store_load_assets(s, &as, &na, err, sizeof(err)), 0);
+	ck_assert_uint_eq(na, 1);
+	ck_assert_str_eq(as[0].firmware, firmware);
+	ck_assert_str_eq(as[0].serial, serial);
+	ck_assert_str_eq(as[0].vendor, "Schneider Electric");
+	free(as);
+}
+
+START_TEST(older_identity_fills_gaps_only)
+{
+	/* Captures read out of order (separate runs, --force): an identity
+	 * observed before the stored one fills its empty fields but does
+	 * not replace the others; a newer one replaces. */
+	struct store *s = mem_store();
+
+	flush_ident(s, "V3.20", "", 2000000);
+	check_ident(s, "V3.20", "");
+	flush_ident(s, "V3.10", "SN-1", 1000000);
+	check_ident(s, "V3.20", "SN-1");
+	flush_ident(s, "V3.10", "SN-2", 1500000);
+	check_ident(s, "V3.20", "SN-1");
+	flush_ident(s, "V3.30", "", 3000000);
+	check_ident(s, "V3.30", "SN-1");
+	flush_ident(s, "V3.40", "SN-3", 3000000); /* the same time: newer */
+	check_ident(s, "V3.40", "SN-3");
+	store_close(s);
+}
+END_TEST
+
 START_TEST(ipv6_text)
 {
 	struct store *s = mem_store();
@@ -440,6 +498,7 @@ store_suite(void)
 	tcase_add_test(tc, noise_fold_spares_known_clients);
 	tcase_add_test(tc, asset_memo_finds_the_right_asset);
 	tcase_add_test(tc, asset_span_is_two_traffic_calls);
+	tcase_add_test(tc, older_identity_fills_gaps_only);
 	tcase_add_test(tc, ipv6_text);
 	tcase_add_test(tc, sources_and_rereads);
 	tcase_add_test(tc, bad_files_refused);
