@@ -243,14 +243,20 @@ asset_get(struct graph *g, uint16_t vlan, const uint8_t *ip, uint32_t limit)
 	return a;
 }
 
-void
-graph_asset_traffic(struct g_asset *a, uint64_t ts_us, uint64_t pkts,
-    uint64_t bytes)
+static inline void
+asset_seen(struct g_asset *a, uint64_t ts_us)
 {
 	if (a->first_us == 0 || ts_us < a->first_us)
 		a->first_us = ts_us;
 	if (ts_us > a->last_us)
 		a->last_us = ts_us;
+}
+
+void
+graph_asset_traffic(struct g_asset *a, uint64_t ts_us, uint64_t pkts,
+    uint64_t bytes)
+{
+	asset_seen(a, ts_us);
 	a->d_pkts += pkts;
 	a->d_bytes += bytes;
 	a->dirty = 1;
@@ -260,16 +266,8 @@ void
 graph_asset_span(struct g_asset *a, uint64_t first_us, uint64_t last_us,
     uint64_t pkts, uint64_t bytes)
 {
-	uint64_t ts;
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		ts = k == 0 ? first_us : last_us;
-		if (a->first_us == 0 || ts < a->first_us)
-			a->first_us = ts;
-		if (ts > a->last_us)
-			a->last_us = ts;
-	}
+	asset_seen(a, first_us);
+	asset_seen(a, last_us);
 	a->d_pkts += pkts;
 	a->d_bytes += bytes;
 	a->dirty = 1;
