@@ -178,7 +178,8 @@ static const char *const stmt_sql[ST_N] = {
 	" device_type = COALESCE(NULLIF(?13, 0), device_type),"
 	" product_code = COALESCE(NULLIF(?14, 0), product_code),"
 	" ident_us = ?15"
-	" WHERE vlan = ?1 AND ip = ?2 AND ?15 >= COALESCE(ident_us, 0)",
+	" WHERE vlan = ?1 AND ip = ?2 AND (ident_us IS NULL OR"
+	" ?15 >= ident_us)",
     /* an identity older than the stored one only fills its gaps */
     [ST_ASSET_IDENT_OLD] =
 	"UPDATE assets SET"
@@ -194,7 +195,8 @@ static const char *const stmt_sql[ST_N] = {
 	" vendor_id = COALESCE(NULLIF(vendor_id, 0), NULLIF(?12, 0)),"
 	" device_type = COALESCE(NULLIF(device_type, 0), NULLIF(?13, 0)),"
 	" product_code = COALESCE(NULLIF(product_code, 0), NULLIF(?14, 0))"
-	" WHERE vlan = ?1 AND ip = ?2 AND ?15 < ident_us",
+	" WHERE vlan = ?1 AND ip = ?2 AND ident_us IS NOT NULL AND"
+	" ?15 < ident_us",
     [ST_EDGE] =
 	"INSERT INTO flows(vlan, client, server, client_text, server_text,"
 	" transport, server_port, protocol, packets, bytes, connections,"
@@ -797,7 +799,10 @@ flush_asset(struct store *s, const struct graph *g, struct g_asset *a)
 			sqlite3_bind_int64(q, 12, id->vendor_id);
 			sqlite3_bind_int64(q, 13, id->device_type);
 			sqlite3_bind_int64(q, 14, id->product_code);
-			sqlite3_bind_int64(q, 15, (sqlite3_int64)id->seen_us);
+			/* (a time past INT64_MAX, from a damaged capture,
+			 * is stored as the largest) */
+			sqlite3_bind_int64(q, 15, id->seen_us > INT64_MAX
+				? INT64_MAX : (sqlite3_int64)id->seen_us);
 			if (step_reset(q) != 0)
 				return -1;
 		}

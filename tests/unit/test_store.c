@@ -379,6 +379,21 @@ START_TEST(older_identity_fills_gaps_only)
 }
 END_TEST
 
+START_TEST(identity_time_past_int64)
+{
+	/* A damaged capture's time past INT64_MAX (timestamps-chaos in the
+	 * hostile corpus) still stores the identity (it was lost once: the
+	 * time bound as a negative number matched neither update). */
+	struct store *s = mem_store();
+
+	flush_ident(s, "V9", "", UINT64_MAX - 5);
+	check_ident(s, "V9", "");
+	flush_ident(s, "V1", "SN-9", 1000000);
+	check_ident(s, "V9", "SN-9");
+	store_close(s);
+}
+END_TEST
+
 START_TEST(ipv6_text)
 {
 	struct store *s = mem_store();
@@ -499,6 +514,7 @@ store_suite(void)
 	tcase_add_test(tc, asset_memo_finds_the_right_asset);
 	tcase_add_test(tc, asset_span_is_two_traffic_calls);
 	tcase_add_test(tc, older_identity_fills_gaps_only);
+	tcase_add_test(tc, identity_time_past_int64);
 	tcase_add_test(tc, ipv6_text);
 	tcase_add_test(tc, sources_and_rereads);
 	tcase_add_test(tc, bad_files_refused);
