@@ -299,7 +299,9 @@ if start live; then
 		slow=$(nsx python3 "$here/latency.py" "$base/healthz" 5.5)
 		wait "$rpid"
 		rpid=
-		[ "$slow" -lt 500 ] && ok || bad "hung server: /healthz took ${slow} ms during a push"
+		# (a held loop answers after the 5 s push timeout; 2 s leaves
+		# room for a loaded CI machine and a sanitizer build)
+		[ "$slow" -lt 2000 ] && ok || bad "hung server: /healthz took ${slow} ms during a push"
 		want=$((before + 3 * $(python3 "$top/tests/daemon/util.py" frames "$pcap")))
 		health "j[\"packets\"] == $want and j[\"interfaces\"][0][\"kernel_drops\"] == 0" 5 \
 			>"$tmp/h.json" && ok || bad "hung server, 1 MiB ring: capture held: want $want packets: $(cat "$tmp/h.json")"
