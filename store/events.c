@@ -676,8 +676,8 @@ identity_changes(struct store_events *E, sqlite3 *db, sqlite3_stmt *q,
 	/* an identity older than the stored one changes nothing (the
 	 * store only fills its gaps) */
 	if (sqlite3_column_type(q, 7) != SQLITE_NULL &&
-	    id->seen_us <= INT64_MAX &&
-	    (sqlite3_int64)id->seen_us < sqlite3_column_int64(q, 7))
+	    id->newest_us <= INT64_MAX &&
+	    (sqlite3_int64)id->newest_us < sqlite3_column_int64(q, 7))
 		return;
 	for (i = 0; i < STORE_EVENT_MAX_CHANGES; i++) {
 		const char *old = col(q, i);

@@ -348,8 +348,8 @@ graph_asset_ident(struct g_asset *a, const struct obs_ident *o, uint64_t ts)
 		id->product_code = o->product_code;
 		ch = 1;
 	}
-	if (ts > id->seen_us)
-		id->seen_us = ts;
+	if (ts > id->newest_us)
+		id->newest_us = ts;
 	if (ch) {
 		id->proto = o->proto;
 		if (ts != 0)

@@ -15,7 +15,7 @@ struct g_ident {
 	/* the newest observation's time: stored with the identity, so
 	 * that a capture older than what the database holds fills gaps
 	 * but does not change it back (ident_us in the assets table) */
-	uint64_t seen_us;
+	uint64_t newest_us;
 	uint32_t src_id;
 };
 

@@ -801,8 +801,8 @@ flush_asset(struct store *s, const struct graph *g, struct g_asset *a)
 			sqlite3_bind_int64(q, 14, id->product_code);
 			/* (a time past INT64_MAX, from a damaged capture,
 			 * is stored as the largest) */
-			sqlite3_bind_int64(q, 15, id->seen_us > INT64_MAX
-				? INT64_MAX : (sqlite3_int64)id->seen_us);
+			sqlite3_bind_int64(q, 15, id->newest_us > INT64_MAX
+				? INT64_MAX : (sqlite3_int64)id->newest_us);
 			if (step_reset(q) != 0)
 				return -1;
 		}
