@@ -56,7 +56,7 @@ static const char merge_schema[] =
     " last_us INTEGER, packets INTEGER, bytes INTEGER, vendor TEXT,"
     " product TEXT, model TEXT, firmware TEXT, hardware TEXT, serial TEXT,"
     " name TEXT, url TEXT, ident_source TEXT, vendor_id INTEGER,"
-    " device_type INTEGER, product_code INTEGER,"
+    " device_type INTEGER, product_code INTEGER, ident_us INTEGER,"
     " PRIMARY KEY(sensor_id, vlan, ip));"
     "CREATE TABLE IF NOT EXISTS m_flows ("
     " sensor_id TEXT NOT NULL, id INTEGER NOT NULL, vlan INTEGER NOT NULL,"
@@ -94,13 +94,17 @@ static const char copy_sources_sel[] =
 static const char copy_sources_ins[] =
     "INSERT INTO m_sources VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
-static const char copy_assets_sel[] =
-    "SELECT vlan, ip, ip_text, macs, names, first_us, last_us, packets,"
-    " bytes, vendor, product, model, firmware, hardware, serial, name, url,"
-    " ident_source, vendor_id, device_type, product_code FROM assets";
+/* (ident_us: schema 3 on; NULL from an older sensor database) */
+#define COPY_ASSETS_SEL(ident_us)					\
+    "SELECT vlan, ip, ip_text, macs, names, first_us, last_us, packets,"	\
+    " bytes, vendor, product, model, firmware, hardware, serial, name, url,"	\
+    " ident_source, vendor_id, device_type, product_code, " ident_us		\
+    " FROM assets"
+static const char copy_assets_sel[] = COPY_ASSETS_SEL("ident_us");
+static const char copy_assets_sel_v2[] = COPY_ASSETS_SEL("NULL");
 static const char copy_assets_ins[] =
     "INSERT INTO m_assets VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
 static const char copy_flows_sel[] =
     "SELECT id, vlan, client_vlan, client, server, client_text,"
     " server_text, transport, server_port, protocol, packets, bytes,"
@@ -401,7 +405,9 @@ take_sensor(sqlite3 *site, struct input *in, struct store_merge_stats *ms,
 		return -1;
 	if (copy_rows(src, site, copy_sources_sel, copy_sources_ins,
 		ms->sensor_id, &ms->sources, errbuf, errlen) != 0 ||
-	    copy_rows(src, site, copy_assets_sel, copy_assets_ins,
+	    copy_rows(src, site, in->version >= 3 ? copy_assets_sel
+						     : copy_assets_sel_v2,
+		copy_assets_ins,
 		ms->sensor_id, &ms->assets, errbuf, errlen) != 0 ||
 	    copy_rows(src, site, copy_flows_sel, copy_flows_ins,
 		ms->sensor_id, &ms->flows, errbuf, errlen) != 0 ||
@@ -627,7 +633,16 @@ struct arow {
 	char ident[8][128]; /* vendor .. url */
 	char ident_source[24];
 	int64_t vendor_id, device_type, product_code;
+	int64_t ident_us; /* the newest identity observation; -1 unknown */
 };
+
+/* When a row's identity was seen: its ident_us, or for a sensor database
+ * older than schema 3, the last time the asset was seen. */
+static int64_t
+ident_time(const struct arow *r)
+{
+	return r->ident_us >= 0 ? r->ident_us : r->last_us;
+}
 
 static const size_t ident_len[8] = {64, 64, 64, 32, 32, 64, 64, 128};
 
@@ -661,12 +676,13 @@ asset_emit(sqlite3_stmt *ins, uint16_t vlan, const void *ip, int iplen,
 	sqlite3_bind_int64(ins, 7, last);
 	sqlite3_bind_int64(ins, 8, pk);
 	sqlite3_bind_int64(ins, 9, by);
-	/* Each identity field from the most recent sensor that has one. */
+	/* Each identity field from the sensor that observed one last. */
 	for (f = 0; f < 8; f++) {
 		best = n;
 		for (i = 0; i < n; i++)
 			if (r[i].ident[f][0] != '\0' &&
-			    (best == n || r[i].last_us > r[best].last_us))
+			    (best == n || ident_time(&r[i]) >
+					      ident_time(&r[best])))
 				best = i;
 		if (best < n)
 			sqlite3_bind_text(ins, 10 + (int)f, r[best].ident[f],
@@ -675,7 +691,7 @@ asset_emit(sqlite3_stmt *ins, uint16_t vlan, const void *ip, int iplen,
 	best = n;
 	for (i = 0; i < n; i++)
 		if (r[i].ident_source[0] != '\0' &&
-		    (best == n || r[i].last_us > r[best].last_us))
+		    (best == n || ident_time(&r[i]) > ident_time(&r[best])))
 			best = i;
 	if (best < n)
 		sqlite3_bind_text(ins, 18, r[best].ident_source, -1,
@@ -684,13 +700,21 @@ asset_emit(sqlite3_stmt *ins, uint16_t vlan, const void *ip, int iplen,
 	for (i = 0; i < n; i++)
 		if ((r[i].vendor_id != 0 || r[i].device_type != 0 ||
 			r[i].product_code != 0) &&
-		    (best == n || r[i].last_us > r[best].last_us))
+		    (best == n || ident_time(&r[i]) > ident_time(&r[best])))
 			best = i;
 	if (best < n) {
 		sqlite3_bind_int64(ins, 19, r[best].vendor_id);
 		sqlite3_bind_int64(ins, 20, r[best].device_type);
 		sqlite3_bind_int64(ins, 21, r[best].product_code);
 	}
+	/* the site's identity time: the newest the sensors know */
+	best = n;
+	for (i = 0; i < n; i++)
+		if (r[i].ident_us >= 0 &&
+		    (best == n || r[i].ident_us > r[best].ident_us))
+			best = i;
+	if (best < n)
+		sqlite3_bind_int64(ins, 22, r[best].ident_us);
 	k = step_done(ins);
 	return k;
 }
@@ -709,17 +733,17 @@ assets_rebuild(sqlite3 *db, char *errbuf, size_t errlen)
 		"SELECT a.vlan, a.ip, a.ip_text, a.macs, a.names, a.first_us,"
 		" a.last_us, a.packets, a.bytes, a.vendor, a.product, a.model,"
 		" a.firmware, a.hardware, a.serial, a.name, a.url,"
-		" a.ident_source, a.vendor_id, a.device_type, a.product_code"
-		" FROM m_assets a JOIN m_sensors s USING(sensor_id)"
+		" a.ident_source, a.vendor_id, a.device_type, a.product_code,"
+		" a.ident_us FROM m_assets a JOIN m_sensors s USING(sensor_id)"
 		" ORDER BY a.vlan, a.ip, a.first_us, s.sensor_name,"
 		" a.sensor_id", -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 		"INSERT INTO assets(vlan, ip, ip_text, macs, names, first_us,"
 		" last_us, packets, bytes, vendor, product, model, firmware,"
 		" hardware, serial, name, url, ident_source, vendor_id,"
-		" device_type, product_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-		" ?20, ?21)", -1, &ins, NULL) != SQLITE_OK)
+		" device_type, product_code, ident_us) VALUES(?1, ?2, ?3, ?4,"
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+		" ?18, ?19, ?20, ?21, ?22)", -1, &ins, NULL) != SQLITE_OK)
 		goto fail;
 	for (;;) {
 		const void *ip = NULL;
@@ -776,6 +800,8 @@ assets_rebuild(sqlite3 *db, char *errbuf, size_t errlen)
 		r->vendor_id = sqlite3_column_int64(sel, 18);
 		r->device_type = sqlite3_column_int64(sel, 19);
 		r->product_code = sqlite3_column_int64(sel, 20);
+		r->ident_us = sqlite3_column_type(sel, 21) == SQLITE_NULL
+		    ? -1 : sqlite3_column_int64(sel, 21);
 	}
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
@@ -1316,6 +1342,10 @@ store_merge(struct store *site, const char *const *paths, size_t n,
 		goto rollback;
 	}
 	if (exec(db, merge_schema, err, sizeof(err)) != 0 ||
+	    (query_int(db, "SELECT count(*) FROM pragma_table_info('m_assets')"
+			   " WHERE name = 'ident_us'", NULL) == 0 &&
+		exec(db, "ALTER TABLE m_assets ADD COLUMN ident_us INTEGER", err,
+		    sizeof(err)) != 0) ||
 	    exec(db,
 		"DROP TABLE IF EXISTS temp.m_taken;"
 		"CREATE TEMP TABLE m_taken (sensor_id TEXT PRIMARY KEY);",

@@ -485,9 +485,21 @@ START_TEST(same_capture_counted_once)
 }
 END_TEST
 
-/* b's identity seen by two sensors at different times */
+/* b's identity seen by two sensors at different times: observed at ts,
+ * the asset seen until last */
+static void
+ident_db_at(const char *name, const char *sensor, uint64_t ts, uint64_t last,
+    const char *model, const char *firmware, const uint8_t *mac);
+
 static void
 ident_db(const char *name, const char *sensor, uint64_t ts,
+    const char *model, const char *firmware, const uint8_t *mac)
+{
+	ident_db_at(name, sensor, ts, ts, model, firmware, mac);
+}
+
+static void
+ident_db_at(const char *name, const char *sensor, uint64_t ts, uint64_t last,
     const char *model, const char *firmware, const uint8_t *mac)
 {
 	struct store *s = open_rw(name);
@@ -508,10 +520,49 @@ ident_db(const char *name, const char *sensor, uint64_t ts,
 		snprintf(id.model, sizeof(id.model), "%s", model);
 	snprintf(id.firmware, sizeof(id.firmware), "%s", firmware);
 	graph_asset_ident(b, &id, ts);
+	graph_asset_traffic(b, last, 0, 0);
 	ck_assert_int_eq(store_flush(s, g, err, sizeof(err)), 0);
 	graph_free(g);
 	store_close(s);
 }
+
+START_TEST(identity_by_observation_time)
+{
+	/* The sensor that saw the asset last is not the one that saw its
+	 * identity last: the firmware observed last wins (schema 3's
+	 * ident_us), and the site keeps that time. */
+	static const char *const names[] = {"a.db", "b.db"};
+	struct store *site;
+	struct st_asset *as;
+	size_t na;
+	char err[512];
+
+	ident_db_at("a.db", "a", S(100), S(500), NULL, "V1.0", mac1);
+	ident_db_at("b.db", "b", S(200), S(250), NULL, "V2.0", mac1);
+	site = open_rw("site.db");
+	merge_ok(site, names, 2, NULL);
+	ck_assert_int_eq(store_load_assets(site, &as, &na, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(na, 1);
+	ck_assert_str_eq(as[0].firmware, "V2.0");
+	ck_assert_int_eq(as[0].last_us, (int64_t)S(500));
+	free(as);
+	ck_assert_int_eq(q1(site, "SELECT ident_us FROM assets"),
+	    (int64_t)S(200));
+	/* a site made before m_assets had the column: merged again, it
+	 * gains it */
+	ck_assert_int_eq(sqlite3_exec(store_db(site),
+			     "ALTER TABLE m_assets DROP COLUMN ident_us", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
+	merge_ok(site, names, 2, NULL);
+	ck_assert_int_eq(q1(site, "SELECT count(*) FROM m_assets WHERE"
+				  " ident_us IS NOT NULL"), 2);
+	ck_assert_int_eq(q1(site, "SELECT ident_us FROM assets"),
+	    (int64_t)S(200));
+	store_close(site);
+}
+END_TEST
 
 START_TEST(identity_reconciled)
 {
@@ -778,6 +829,7 @@ merge_suite(void)
 	tcase_add_test(tc, overlapping_operations_count_once);
 	tcase_add_test(tc, same_capture_counted_once);
 	tcase_add_test(tc, identity_reconciled);
+	tcase_add_test(tc, identity_by_observation_time);
 	tcase_add_test(tc, merge_twice_changes_nothing);
 	tcase_add_test(tc, grown_snapshot_replaces);
 	tcase_add_test(tc, v1_migrates_and_merges);
