@@ -1157,7 +1157,8 @@ s7_pdu(struct s7_state *st, uint8_t side, const uint8_t *p, size_t len,
 	 * check for the fixed header, then plain loads.
 	 */
 	rosctr = len >= 2 ? p[1] : 0;
-	hlen = rosctr == S7_ROSCTR_ACK || rosctr == S7_ROSCTR_ACK_DATA ? 12 : 10;
+	hlen = rosctr == S7_ROSCTR_ACK || rosctr == S7_ROSCTR_ACK_DATA ? 12
+	    : 10;
 	if (len >= hlen) {
 		ref = (uint16_t)(p[4] << 8 | p[5]);
 		plen = (uint16_t)(p[6] << 8 | p[7]);

@@ -173,8 +173,10 @@ static inline struct g_asset *
 asset_memo_get(struct graph *g, uint16_t vlan, const uint8_t *ip,
     uint32_t limit)
 {
-	struct g_asset **m = &g->amemo[addr_hash(ip) >> (64 - GRAPH_AMEMO_BITS)];
-	struct g_asset *a = *m;
+	struct g_asset **m, *a;
+
+	m = &g->amemo[addr_hash(ip) >> (64 - GRAPH_AMEMO_BITS)];
+	a = *m;
 
 	if (a != NULL && a->vlan == vlan && memcmp(a->ip, ip, 16) == 0)
 		return a;

@@ -96,10 +96,10 @@ static const char copy_sources_ins[] =
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 /* (ident_us: schema 3 on; NULL from an older sensor database) */
 #define COPY_ASSETS_SEL(ident_us)					\
-    "SELECT vlan, ip, ip_text, macs, names, first_us, last_us, packets,"	\
-    " bytes, vendor, product, model, firmware, hardware, serial, name, url,"	\
-    " ident_source, vendor_id, device_type, product_code, " ident_us		\
-    " FROM assets"
+    "SELECT vlan, ip, ip_text, macs, names, first_us, last_us,"		\
+    " packets, bytes, vendor, product, model, firmware, hardware,"	\
+    " serial, name, url, ident_source, vendor_id, device_type,"		\
+    " product_code, " ident_us " FROM assets"
 static const char copy_assets_sel[] = COPY_ASSETS_SEL("ident_us");
 static const char copy_assets_sel_v2[] = COPY_ASSETS_SEL("NULL");
 static const char copy_assets_ins[] =
@@ -1344,8 +1344,8 @@ store_merge(struct store *site, const char *const *paths, size_t n,
 	if (exec(db, merge_schema, err, sizeof(err)) != 0 ||
 	    (query_int(db, "SELECT count(*) FROM pragma_table_info('m_assets')"
 			   " WHERE name = 'ident_us'", NULL) == 0 &&
-		exec(db, "ALTER TABLE m_assets ADD COLUMN ident_us INTEGER", err,
-		    sizeof(err)) != 0) ||
+		exec(db, "ALTER TABLE m_assets ADD COLUMN ident_us"
+			 " INTEGER", err, sizeof(err)) != 0) ||
 	    exec(db,
 		"DROP TABLE IF EXISTS temp.m_taken;"
 		"CREATE TEMP TABLE m_taken (sensor_id TEXT PRIMARY KEY);",

@@ -111,7 +111,8 @@ void graph_edge_conn(struct g_edge *); /* one more connection */
 
 /* ---- persistence -------------------------------------------------------- */
 
-/* 1: the graph; 2: meta (sensor identity, site role). */
+/* 1: the graph; 2: meta (sensor identity, site role); 3: assets.ident_us
+ * (the time of the newest identity observation stored). */
 #define STORE_SCHEMA_VERSION 3
 #define STORE_SENSOR_ID_LEN 32	 /* hex digits */
 #define STORE_SENSOR_NAME_MAX 64 /* characters */
