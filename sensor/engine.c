@@ -410,6 +410,20 @@ dstate_free(struct engine *e, struct conn *c)
 }
 
 /* Decide the label of a connection that ends without one. */
+/* The label of a connection nDPI never saw (no payload: the common end
+ * of a scan probe); the ids looked up once. */
+static inline void
+probe_label(struct engine *e, struct conn *c)
+{
+	static const char *const names[3] = {"icmp", "icmpv6", "unknown"};
+	int k = c->l4 == 1 ? 0 : c->l4 == 58 ? 1 : 2;
+
+	if (e->pid_final[k] == 0)
+		e->pid_final[k] = graph_proto_id(e->g, names[k]);
+	c->label = e->pid_final[k];
+	c->state = CS_LABELLED;
+}
+
 static void
 conn_final_label(struct engine *e, struct conn *c)
 {
@@ -417,22 +431,13 @@ conn_final_label(struct engine *e, struct conn *c)
 
 	if (c->label != 0)
 		return;
-	if (c->lf != NULL) {
-		label_giveup(e->lab, c->lf, name, sizeof(name));
-		label_flow_free(c->lf);
-		c->lf = NULL;
-	} else {
-		/* the common end of a scan probe: ids looked up once */
-		int k = c->l4 == 1 ? 0 : c->l4 == 58 ? 1 : 2;
-		static const char *const names[3] = {"icmp", "icmpv6",
-		    "unknown"};
-
-		if (e->pid_final[k] == 0)
-			e->pid_final[k] = graph_proto_id(e->g, names[k]);
-		c->label = e->pid_final[k];
-		c->state = CS_LABELLED;
+	if (c->lf == NULL) {
+		probe_label(e, c);
 		return;
 	}
+	label_giveup(e->lab, c->lf, name, sizeof(name));
+	label_flow_free(c->lf);
+	c->lf = NULL;
 	c->label = graph_proto_id(e->g, name);
 	c->state = CS_LABELLED;
 }
@@ -441,38 +446,21 @@ conn_final_label(struct engine *e, struct conn *c)
  * The first push of a scan probe or of a flood's half-open connection
  * (no payload, nothing in the graph yet, the common end of a noise
  * connection): what conn_final_label and conn_push do for it, without
- * their general tests.  Returns 1 when the push is done (the graph
- * folded the client), 0 when the general path must go on (the label
- * and any edge are set).
+ * their general tests (conn_push checks the conditions).  Returns 1 when
+ * the push is done (the graph folded the client), 0 when the general
+ * path must go on (the label and any edge are set).
  */
 static int
 probe_push(struct engine *e, struct conn *c)
 {
-	static const char *const names[3] = {"icmp", "icmpv6", "unknown"};
-	int k = c->l4 == 1 ? 0 : c->l4 == 58 ? 1 : 2;
-	struct g_asset *a;
-
-	if (e->pid_final[k] == 0)
-		e->pid_final[k] = graph_proto_id(e->g, names[k]);
-	c->label = e->pid_final[k];
-	c->state = CS_LABELLED;
-	c->edge = graph_edge_noise(e->g, side_vlan(c, OBS_SIDE_CLIENT), c->cli,
-	    side_vlan(c, OBS_SIDE_SERVER), c->srv, c->l4, c->sport, c->label);
-	if (c->edge != NULL) {
-		graph_edge_conn(c->edge);
-		c->counted = 1;
+	probe_label(e, c);
+	if (conn_edge(e, c) != NULL)
 		return 0;
-	}
 	/* folded (or the noise share is full): the client is not
-	 * inventoried, the server counts the packets (conn_asset) */
-	a = graph_asset_noise(e->g, side_vlan(c, OBS_SIDE_SERVER), c->srv);
-	if (a != NULL) {
-		c->gb = a;
-		if (c->mac_held & (1u << DIS_S2C))
-			graph_asset_mac(e->g, a, c->mac[DIS_S2C]);
-		graph_asset_span(a, c->first_us, c->last_us, c->d_pkts,
+	 * inventoried, the server counts the packets */
+	if (conn_asset(e, c, OBS_SIDE_SERVER) != NULL)
+		graph_asset_span(c->gb, c->first_us, c->last_us, c->d_pkts,
 		    c->d_bytes);
-	}
 	c->d_pkts = c->d_bytes = 0;
 	return 1;
 }
