@@ -1678,6 +1678,13 @@ END_TEST
 
 /* --- fast paths: same observations as the general ones --------------- */
 
+/* Read Tag Fragmented "T" ([0x52][2 words][0x91 1 'T' pad]) and its
+ * partial-transfer (0x06) reply, for the pending-table tests */
+static const uint8_t rtf_req[] = {0x52, 0x02, 0x91, 0x01, 'T', 0x00, 0x01,
+    0x00, 0x00, 0x00, 0x00, 0x00};
+static const uint8_t rtf_rsp[] = {0xd2, 0x00, 0x06, 0x00, 0xc4, 0x00, 0x2a,
+    0x00};
+
 /*
  * Eviction takes the oldest request, not the lowest slot: 32 unanswered
  * requests (contexts 0..31), contexts 0 and 5 answered, three more
@@ -1688,11 +1695,6 @@ END_TEST
  */
 START_TEST(test_pending_eviction_order)
 {
-	/* Read Tag Fragmented "T": [0x52][2 words][0x91 1 'T' pad] */
-	static const uint8_t rtf_req[] = {0x52, 0x02, 0x91, 0x01, 'T', 0x00,
-	    0x01, 0x00, 0x00, 0x00, 0x00, 0x00};
-	static const uint8_t rtf_rsp[] = {0xd2, 0x00, 0x06, 0x00, 0xc4,
-	    0x00, 0x2a, 0x00};
 	static const struct {
 		uint8_t ctx;
 		int flags;
@@ -1744,10 +1746,6 @@ END_TEST
  */
 START_TEST(test_pending_connected_drops_older)
 {
-	static const uint8_t rtf_req[] = {0x52, 0x02, 0x91, 0x01, 'T', 0x00,
-	    0x01, 0x00, 0x00, 0x00, 0x00, 0x00};
-	static const uint8_t rtf_rsp[] = {0xd2, 0x00, 0x06, 0x00, 0xc4,
-	    0x00, 0x2a, 0x00};
 	uint8_t b[512];
 	size_t n;
 	uint16_t seq;
